@@ -1,0 +1,56 @@
+"""How a check is declared: a pytest test with a title, points and a hint.
+
+    @check("fibonacci(0) is an empty int64 tensor", points=1, hint="...")
+    def test_fibonacci_zero(learner, seed): ...
+
+Checks raise :class:`CheckFailed` (usually through :mod:`grader.expect`) with a message in the
+learner's terms; failures of the learner process itself arrive as
+:class:`~grader.learner.failures.LearnerFailure` and fail the check the same way.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+CHECK_MARK = "grader_check"
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict: the learner's answer is wrong, and why."""
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """What a check is worth and how to help with it."""
+
+    id: str
+    title: str
+    points: float
+    hint: str
+
+
+def check(title: str, *, points: float, hint: str) -> Callable[[Callable[..., Any]], Any]:
+    """Declare a pytest test function as a graded check."""
+
+    def decorate(function: Callable[..., Any]) -> Any:
+        info = CheckInfo(function.__name__.removeprefix("test_"), title, points, hint)
+        function.check_info = info  # type: ignore[attr-defined]
+        return pytest.mark.grader_check(info)(function)
+
+    return decorate
+
+
+def checks_in(module: ModuleType) -> list[CheckInfo]:
+    """The checks a lesson's check module declares, in the order they run."""
+    found = [
+        (inspect.getsourcelines(obj)[1], obj.check_info)
+        for name, obj in vars(module).items()
+        if name.startswith("test_") and hasattr(obj, "check_info")
+    ]
+    return [info for _, info in sorted(found, key=lambda pair: pair[0])]

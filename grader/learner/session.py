@@ -1,0 +1,203 @@
+"""Trusted side: one submission's learner process, with timeouts, limits and restarts.
+
+A :class:`LearnerSession` copies the submission into a private folder, asks the zygote for a
+learner process, imports the submission there, and runs probes on request. A call that raises,
+hangs, exhausts memory or kills the process fails only that call; the next call gets a fresh
+process. An import that fails is remembered: every later call fails with the same reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.learner import wire
+from grader.learner.failures import (
+    LearnerDied,
+    LearnerFailure,
+    LearnerImportFailed,
+    LearnerOutOfMemory,
+    LearnerProtocolError,
+    LearnerRaised,
+    LearnerTimeout,
+)
+from grader.learner.zygote import Child, Zygote
+
+DEFAULT_CALL_TIMEOUT_S = 30.0
+DEFAULT_MEMORY_LIMIT = 4 * 2**30
+OUTPUT_LIMIT_BYTES = 16 * 1024
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+class LearnerSession:
+    """The learner's module, loaded in a separate process, called through probes."""
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        source: Path,
+        *,
+        module_name: str,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    ) -> None:
+        self.zygote = zygote
+        self.module_name = module_name
+        self.display_name = source.name
+        self.call_timeout = call_timeout
+        self.memory_limit = memory_limit
+        self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
+        self.path = os.path.join(self.workdir, f"{module_name}.py")
+        shutil.copyfile(source, self.path)
+        self._child: Child | None = None
+        self._import_failure: LearnerFailure | None = None
+        self.last_output = ""
+        self.processes_started = 0
+
+    # -- public ---------------------------------------------------------------------------
+
+    def run(
+        self, probe: str, *, label: str, seed: int, timeout: float | None = None, **kwargs: Any
+    ) -> Any:
+        """Run ``grader.probes.<probe>`` on the learner's module; return its plain-data answer."""
+        self.last_output = ""
+        child = self._ensure_loaded(seed)
+        request = {
+            "op": "run",
+            "probe": f"grader.probes.{probe}",
+            "label": label,
+            "seed": seed,
+            "kwargs": wire.to_wire(kwargs),
+        }
+        reply = self._exchange(child, request, label, timeout or self.call_timeout)
+        if not reply.get("ok"):
+            error = reply.get("error") if type(reply.get("error")) is dict else {}
+            raise LearnerRaised(str(error.get("where") or label), error)
+        try:
+            return wire.from_wire(reply.get("value"))
+        except wire.WireError as exc:
+            self._kill()
+            raise LearnerProtocolError(label, str(exc)) from None
+
+    def close(self) -> None:
+        """Stop the learner process and delete its folder."""
+        self._kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> LearnerSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _ensure_loaded(self, seed: int) -> Child:
+        if self._import_failure is not None:
+            raise self._import_failure
+        if self._child is not None:
+            return self._child
+        self._child = self.zygote.fork(self.workdir)
+        self.processes_started += 1
+        where = f"importing {self.display_name}"
+        request = {"op": "load", "path": self.path, "module": self.module_name, "seed": seed}
+        try:
+            reply = self._exchange(self._child, request, where, self.call_timeout)
+        except LearnerFailure as failure:
+            self._import_failure = failure
+            raise
+        if not reply.get("ok"):
+            error = reply.get("error") if type(reply.get("error")) is dict else {}
+            error = {**error, "traceback": str(error.get("traceback", "")).replace(
+                self.path, self.display_name)}
+            self._import_failure = LearnerImportFailed(where, error)
+            self._kill()
+            raise self._import_failure
+        return self._child
+
+    def _exchange(
+        self, child: Child, request: dict[str, Any], label: str, timeout: float
+    ) -> dict[str, Any]:
+        output = bytearray()
+        try:
+            wire.send_message(child.control, request)
+            return self._await_reply(child, label, timeout, output)
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            self._drain(child, output)
+            status = self.zygote.exit_status(child.pid)
+            self._kill()
+            raise LearnerDied(label, status) from None
+        except LearnerFailure:
+            self._drain(child, output)
+            self._kill()
+            raise
+        finally:
+            self._drain(child, output)
+            self.last_output = output[:OUTPUT_LIMIT_BYTES].decode("utf-8", "replace")
+            if len(output) > OUTPUT_LIMIT_BYTES:
+                self.last_output += f"\n[... output cut at {OUTPUT_LIMIT_BYTES // 1024} KiB]"
+
+    def _await_reply(
+        self, child: Child, label: str, timeout: float, output: bytearray
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LearnerTimeout(label, timeout)
+            readable, _, _ = select.select(
+                [child.control, child.output_fd], [], [], min(remaining, 0.1)
+            )
+            if child.output_fd in readable:
+                self._drain(child, output)
+            if child.control in readable:
+                child.control.settimeout(max(remaining, 0.01))
+                try:
+                    return wire.recv_message(child.control)
+                except TimeoutError:
+                    raise LearnerTimeout(label, timeout) from None
+                except wire.WireError as exc:
+                    raise LearnerProtocolError(label, str(exc)) from None
+                finally:
+                    with contextlib.suppress(OSError):
+                        child.control.settimeout(None)
+            if self._resident_bytes(child.pid) > self.memory_limit:
+                raise LearnerOutOfMemory(label, self.memory_limit)
+
+    @staticmethod
+    def _drain(child: Child, output: bytearray) -> None:
+        while True:
+            try:
+                chunk = os.read(child.output_fd, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            if len(output) <= OUTPUT_LIMIT_BYTES:
+                output += chunk
+
+    @staticmethod
+    def _resident_bytes(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def _kill(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(child.pid, signal.SIGKILL)
+        child.control.close()
+        with contextlib.suppress(OSError):
+            os.close(child.output_fd)

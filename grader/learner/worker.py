@@ -1,0 +1,139 @@
+"""Learner side: the request loop of one learner process.
+
+A forked child of the zygote runs :func:`serve`: it imports the learner's module when asked,
+then runs probes (trusted helper functions from :mod:`grader.probes`) against it, one request at
+a time, answering with plain data or with a description of the exception the learner's code raised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import socket
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.learner import wire
+from grader.learner.plain import to_plain
+
+_state: dict[str, Any] = {"module": None, "source": None, "label": None}
+
+
+def current_label(label: str) -> None:
+    """Name the learner call a probe is about to make, for error messages ("fibonacci(10)")."""
+    _state["label"] = label
+
+
+def _learner_traceback(exc: BaseException) -> tuple[str, int | None]:
+    """The traceback limited to frames in the learner's file, and the last such line number."""
+    source = _state["source"]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
+    if isinstance(exc, SyntaxError) and exc.filename == source:
+        return "".join(traceback.format_exception_only(exc)), exc.lineno
+    text = "".join(traceback.format_list(frames)) if frames else ""
+    return text, (frames[-1].lineno if frames else None)
+
+
+def _describe_exception(exc: BaseException) -> dict[str, Any]:
+    text, line = _learner_traceback(exc)
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<the exception's message could not be read>"
+    return {
+        "type": type(exc).__name__,
+        "message": message[:4000],
+        "where": _state["label"],
+        "traceback": text[-8000:],
+        "line": line,
+    }
+
+
+def _seed_everything(seed: int) -> None:
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def _load(path: str, module_name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    _state["source"] = path
+    _state["label"] = f"importing {Path(path).name}"
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(probe: str, kwargs: dict[str, Any]) -> Any:
+    module_name, _, function_name = probe.partition(":")
+    if not module_name.startswith("grader.probes."):
+        raise ValueError(f"unknown probe {probe}")
+    function = getattr(importlib.import_module(module_name), function_name)
+    return function(_state["module"], **kwargs)
+
+
+def _handle(request: dict[str, Any]) -> dict[str, Any]:
+    op = request.get("op")
+    _state["label"] = request.get("label")
+    try:
+        if "seed" in request:
+            _seed_everything(int(request["seed"]))
+        if op == "load":
+            _state["module"] = _load(request["path"], request["module"])
+            return {"ok": True, "value": None}
+        if op == "run":
+            kwargs = wire.from_wire(request.get("kwargs", {}), tag_arrays=False)
+            return {"ok": True, "value": wire.to_wire(to_plain(_run(request["probe"], kwargs)))}
+        return {"ok": False, "error": {"type": "ProtocolError", "message": f"bad op {op!r}"}}
+    except BaseException as exc:  # KeyboardInterrupt and SystemExit from learner code too
+        return {"ok": False, "error": _describe_exception(exc)}
+    finally:
+        _flush_output()
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def serve(sock: socket.socket) -> None:
+    """Answer requests until the trusted side closes the connection."""
+    while True:
+        try:
+            request = wire.recv_message(sock)
+        except (EOFError, OSError, wire.WireError):
+            return
+        wire.send_message(sock, _handle(request))
+
+
+def child_main(control_fd: int, output_fd: int, workdir: str) -> None:
+    """Entry point of a freshly forked learner process; never returns."""
+    code = 0
+    try:
+        os.setsid()
+        os.chdir(workdir)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        for fd in (devnull, output_fd):
+            os.close(fd)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
+        sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
+        sys.path.insert(0, workdir)
+        serve(socket.socket(fileno=control_fd))
+    except BaseException:
+        code = 70
+    finally:
+        os._exit(code)

@@ -1,0 +1,221 @@
+"""A pre-warmed factory of learner processes.
+
+TensorFlow takes seconds to import. The zygote is a separate process that imports it once and
+then forks a fresh learner process (see :mod:`grader.learner.worker`) for each submission, in
+well under a second. The trusted process talks to it over a Unix socket, passing each child its
+control socket and output pipe as file descriptors. The zygote never runs learner code itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader.errors import InfrastructureError, SetupError
+from grader.learner import wire
+
+PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker")
+STARTUP_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Child:
+    """A learner process as the trusted side sees it."""
+
+    pid: int
+    control: socket.socket
+    output_fd: int
+
+
+class Zygote:
+    """Trusted-side handle on the zygote process; start it early, it warms up in the background."""
+
+    def __init__(self, *, device: str = "cpu") -> None:
+        self.device = device
+        self._process: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._log = tempfile.TemporaryFile()
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def start(self) -> Zygote:
+        """Launch the zygote (non-blocking); :meth:`fork` waits for it to be ready."""
+        if self._process is not None:
+            return self
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = dict(os.environ)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.setdefault("PYTHONHASHSEED", "0")
+        if self.device == "cpu":
+            env["CUDA_VISIBLE_DEVICES"] = "-1"
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+            env=env,
+            start_new_session=True,
+        )
+        theirs.close()
+        self._sock = ours
+        return self
+
+    def _wait_ready(self) -> None:
+        if self._ready:
+            return
+        self.start()
+        assert self._sock is not None
+        self._sock.settimeout(STARTUP_TIMEOUT_S)
+        try:
+            hello = wire.recv_message(self._sock)
+        except (EOFError, OSError, wire.WireError):
+            hello = {"error": self._log_tail() or "the zygote exited while starting"}
+        finally:
+            self._sock.settimeout(None)
+        if "error" in hello:
+            message = str(hello["error"])
+            if "No module named 'tensorflow'" in message or "No module named 'keras'" in message:
+                raise SetupError(
+                    "TensorFlow is not installed: run pip install -e '.[cpu]' "
+                    "(or '.[gpu]' on a machine with an NVIDIA GPU)"
+                )
+            raise InfrastructureError(f"cannot start learner processes: {message.strip()[-500:]}")
+        self._ready = True
+
+    def _log_tail(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-2000:]
+
+    def _request(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
+        self._wait_ready()
+        assert self._sock is not None
+        try:
+            socket.send_fds(self._sock, [wire.encode_message(message)], fds or [])
+            return wire.recv_message(self._sock)
+        except (EOFError, OSError, wire.WireError) as exc:
+            raise InfrastructureError(f"the learner-process zygote stopped answering ({exc})") from None
+
+    def fork(self, workdir: str) -> Child:
+        """Start a fresh learner process working in ``workdir``."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_read, out_write = os.pipe()
+        try:
+            with self._lock:
+                reply = self._request(
+                    {"op": "fork", "workdir": workdir}, [theirs.fileno(), out_write]
+                )
+        finally:
+            theirs.close()
+            os.close(out_write)
+        if "pid" not in reply:
+            ours.close()
+            os.close(out_read)
+            raise InfrastructureError(f"cannot fork a learner process: {reply.get('error')}")
+        os.set_blocking(out_read, False)
+        return Child(pid=int(reply["pid"]), control=ours, output_fd=out_read)
+
+    def exit_status(self, pid: int, wait_s: float = 1.0) -> int | None:
+        """The wait status of a finished child (as ``os.waitpid`` gives it), if known."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            with self._lock:
+                status = self._request({"op": "status", "pid": pid}).get("status")
+            if status is not None or time.monotonic() >= deadline:
+                return status
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """Stop the zygote."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+            self._process = None
+        self._ready = False
+
+    def __enter__(self) -> Zygote:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- the zygote process itself -------------------------------------------------------------
+
+_statuses: dict[int, int] = {}
+
+
+def _reap(*_: object) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _statuses[pid] = status
+
+
+def _recv_request(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    header, fds, _, _ = socket.recv_fds(sock, wire.HEADER.size, 4)
+    if not header:
+        raise EOFError
+    if len(header) < wire.HEADER.size:
+        header += wire.recv_exactly(sock, wire.HEADER.size - len(header))
+    (size,) = wire.HEADER.unpack(header)
+    return json.loads(wire.recv_exactly(sock, size)), list(fds)
+
+
+def _zygote_main(fd: int) -> None:
+    sock = socket.socket(fileno=fd)
+    try:
+        import importlib
+
+        for name in PRELOAD:
+            importlib.import_module(name)
+    except BaseException as exc:
+        wire.send_message(sock, {"error": f"{type(exc).__name__}: {exc}"})
+        return
+    from grader.learner import worker
+
+    signal.signal(signal.SIGCHLD, _reap)
+    wire.send_message(sock, {"ready": True})
+    while True:
+        try:
+            request, fds = _recv_request(sock)
+        except (EOFError, OSError):
+            return
+        if request.get("op") == "fork" and len(fds) == 2:
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                sock.close()
+                worker.child_main(fds[0], fds[1], str(request["workdir"]))
+            for received in fds:
+                os.close(received)
+            wire.send_message(sock, {"pid": pid})
+        elif request.get("op") == "status":
+            _reap()
+            wire.send_message(sock, {"status": _statuses.get(int(request["pid"]))})
+        else:
+            for received in fds:
+                os.close(received)
+            wire.send_message(sock, {"error": "bad request"})
+
+
+if __name__ == "__main__":
+    _zygote_main(int(sys.argv[1]))

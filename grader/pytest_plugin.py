@@ -1,0 +1,109 @@
+"""The pytest plugin that turns a lesson's check module into graded results.
+
+It provides the fixtures checks use (``learner``, ``seed``, ``rng``), seeds every check from its
+id so each run is reproducible, and records one :class:`~grader.results.CheckResult` per check:
+a :class:`~grader.check.CheckFailed` or learner failure is a failed check with its message; any
+other exception is a grader error, shown to the learner as such, its traceback kept for
+instructors.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.check import CHECK_MARK, CheckFailed, CheckInfo
+from grader.learner.failures import LearnerFailure, LearnerImportFailed
+from grader.learner.session import LearnerSession
+from grader.results import ERROR, FAILED, PASSED, CheckResult
+
+GRADER_FAILED = "the grader failed on this check: tell your instructor (this is not your fault)"
+
+
+def seed_for(check_id: str) -> int:
+    """A stable seed for a check, from its id: the same on every run and machine."""
+    return zlib.crc32(check_id.encode("utf-8")) & 0x7FFFFFFF
+
+
+class GradingPlugin:
+    """Fixtures and result collection for one grading run."""
+
+    def __init__(
+        self,
+        lesson_stem: str,
+        session: LearnerSession,
+        on_result: Callable[[CheckResult], None] | None = None,
+    ) -> None:
+        self.lesson_stem = lesson_stem
+        self.session = session
+        self.on_result = on_result
+        self.results: dict[str, CheckResult] = {}
+        self.import_failure: LearnerImportFailed | None = None
+        self._started: dict[str, float] = {}
+
+    def _seed_of(self, item: pytest.Item) -> int:
+        return seed_for(f"{self.lesson_stem}::{item.name}")
+
+    @pytest.fixture
+    def learner(self) -> LearnerSession:
+        return self.session
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        return self._seed_of(request.node)
+
+    @pytest.fixture
+    def rng(self, seed: int) -> np.random.Generator:
+        return np.random.default_rng(seed)
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._started[item.nodeid] = time.monotonic()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        marker = item.get_closest_marker(CHECK_MARK)
+        if marker is None or item.nodeid in self.results:
+            return
+        info: CheckInfo = marker.args[0]
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            result = self._result(item, info, call)
+            self.results[item.nodeid] = result
+            if self.on_result is not None:
+                self.on_result(result)
+
+    def _result(self, item: pytest.Item, info: CheckInfo, call: pytest.CallInfo[Any]) -> CheckResult:
+        result = CheckResult(
+            id=info.id,
+            title=info.title,
+            max_points=info.points,
+            points=0.0,
+            status=FAILED,
+            hint=info.hint,
+            seed=self._seed_of(item),
+            duration_s=round(time.monotonic() - self._started.get(item.nodeid, time.monotonic()), 3),
+            output=self.session.last_output,
+        )
+        error = call.excinfo.value if call.excinfo is not None else None
+        if error is None:
+            result.points, result.status, result.outcome = info.points, PASSED, "passed"
+        elif isinstance(error, LearnerImportFailed):
+            self.import_failure = error
+            result.message, result.outcome = error.message, error.outcome
+        elif isinstance(error, LearnerFailure):
+            result.message, result.outcome = error.message, error.outcome
+        elif isinstance(error, CheckFailed):
+            result.message, result.outcome = str(error), "failed"
+        else:
+            result.status, result.outcome, result.message = ERROR, "grader error", GRADER_FAILED
+            result.grader_traceback = "".join(
+                traceback.format_exception(type(error), error, error.__traceback__)
+            )
+        return result

@@ -1,0 +1,104 @@
+"""Grading results as data; reports (terminal, Gradescope JSON, gradebook) render them later."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASSED = "passed"
+FAILED = "failed"
+ERROR = "error"  # the grader itself failed on this check
+
+
+@dataclass
+class CheckResult:
+    """The verdict of one check."""
+
+    id: str
+    title: str
+    max_points: float
+    points: float
+    status: str  # PASSED, FAILED or ERROR
+    message: str = ""
+    hint: str = ""
+    outcome: str = "passed"  # passed, failed, error, timeout, crashed, out of memory, grader error
+    output: str = ""  # what the learner's code printed during the check
+    seed: int = 0
+    duration_s: float = 0.0
+    grader_traceback: str = ""  # for instructors only
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class GradingResults:
+    """Every check of one lesson for one submission."""
+
+    lesson: str
+    title: str
+    submission: str
+    sha256: str
+    grader_version: str
+    checks: list[CheckResult] = field(default_factory=list)
+    problem: str = ""  # one line that explains a failure of every check (import failed, ...)
+    duration_s: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return round(sum(c.points for c in self.checks), 6)
+
+    @property
+    def possible(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 6)
+
+    @property
+    def full_marks(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(total=self.total, possible=self.possible, full_marks=self.full_marks)
+        return data
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """Gradescope's ``results.json`` shape, with our extras under ``extra_data``."""
+        summary = f"{self.title}: {_points(self.total)}/{_points(self.possible)} points"
+        return {
+            "score": self.total,
+            "max_score": self.possible,
+            "execution_time": round(self.duration_s, 3),
+            "output": f"{summary}\n{self.problem}".strip(),
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": [
+                {
+                    "name": c.title,
+                    "number": f"{index}",
+                    "score": c.points,
+                    "max_score": c.max_points,
+                    "status": "passed" if c.passed else "failed",
+                    "output": c.message if not c.passed else "",
+                    "visibility": "visible",
+                    "extra_data": {
+                        "check": c.id,
+                        "outcome": c.outcome,
+                        "hint": c.hint,
+                        "seed": c.seed,
+                        "learner_output": c.output,
+                    },
+                }
+                for index, c in enumerate(self.checks, start=1)
+            ],
+            "extra_data": {
+                "lesson": self.lesson,
+                "submission": self.submission,
+                "sha256": self.sha256,
+                "grader_version": self.grader_version,
+            },
+        }
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"

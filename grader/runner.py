@@ -1,0 +1,118 @@
+"""Grade one submission of one lesson: run the lesson's checks against a learner process."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import __version__
+from grader.curriculum import Lesson
+from grader.errors import InfrastructureError, SetupError
+from grader.learner.session import DEFAULT_CALL_TIMEOUT_S, LearnerSession
+from grader.learner.zygote import Zygote
+from grader.pytest_plugin import GradingPlugin
+from grader.results import ERROR, CheckResult, GradingResults
+
+MAX_SUBMISSION_BYTES = 2 * 2**20
+
+
+def read_submission(path: Path) -> bytes:
+    """The submission's bytes, or a SetupError that says what is wrong with the file."""
+    if not path.exists():
+        raise SetupError(f"{path}: no such file; check the path (see `grade list` for lessons)")
+    if path.is_dir():
+        raise SetupError(f"{path} is a folder: pass the lesson's .py file")
+    if path.suffix != ".py":
+        raise SetupError(f"{path} is not a Python file: pass the lesson's .py file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SetupError(f"{path}: cannot read it ({exc.strerror}); check its permissions") from None
+    if len(data) > MAX_SUBMISSION_BYTES:
+        raise SetupError(f"{path} is larger than 2 MiB: is it really the lesson's source file?")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SetupError(f"{path} is not a text file (not UTF-8): pass the lesson's .py source") from None
+    if b"\0" in data:
+        raise SetupError(f"{path} holds binary data: pass the lesson's .py source")
+    return data
+
+
+@contextlib.contextmanager
+def _isolated_pytest_environment() -> Iterator[None]:
+    """No third-party plugins (e.g. ones that reorder tests) and no user addopts."""
+    saved = {key: os.environ.get(key) for key in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS")}
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _pytest_args(lesson: Lesson) -> list[str]:
+    checks_dir = lesson.check_path.parent
+    return [
+        str(lesson.check_path),
+        "-c", str(checks_dir / "pytest.ini"),
+        "--rootdir", str(checks_dir),
+        "--noconftest",
+        "--capture=no",
+        "-p", "no:cacheprovider",
+        "-p", "no:stepwise",
+        "-q",
+    ]
+
+
+def grade_submission(
+    lesson: Lesson,
+    submission: Path,
+    *,
+    zygote: Zygote,
+    on_result: Callable[[CheckResult], None] | None = None,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
+) -> GradingResults:
+    """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks."""
+    started = time.monotonic()
+    data = read_submission(submission)
+    infos = lesson.checks()
+    results = GradingResults(
+        lesson=lesson.stem,
+        title=lesson.title,
+        submission=str(submission),
+        sha256=hashlib.sha256(data).hexdigest(),
+        grader_version=__version__,
+    )
+    with LearnerSession(
+        zygote, submission, module_name=lesson.stem, call_timeout=call_timeout
+    ) as session:
+        plugin = GradingPlugin(lesson.stem, session, on_result)
+        with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
+            code = pytest.main(_pytest_args(lesson), plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise InfrastructureError(
+            f"the checks of {lesson.name} could not run (pytest exit {int(code)}): "
+            + log.getvalue().strip()[-300:]
+        )
+    by_id = {result.id: result for result in plugin.results.values()}
+    for info in infos:
+        results.checks.append(by_id.get(info.id) or CheckResult(
+            id=info.id, title=info.title, max_points=info.points, points=0.0, status=ERROR,
+            hint=info.hint, outcome="grader error", message="this check did not run",
+        ))
+    if plugin.import_failure is not None:
+        results.problem = plugin.import_failure.message
+    results.duration_s = round(time.monotonic() - started, 3)
+    return results

@@ -1,0 +1,49 @@
+"""Lesson 1 — warm-up: graphs, variables and Fibonacci (reference solution).
+
+In 2016 you first built a graph (a blueprint) and then ran it in a ``tf.Session``. In TensorFlow 2
+code runs eagerly, and ``tf.function`` traces a Python function into that same kind of graph.
+"""
+
+import tensorflow as tf
+
+
+def make_counter():
+    """Return a tf.function that counts 1, 2, 3, ... on successive calls.
+
+    The state must outlive each call, so it lives in a tf.Variable. We create the variable
+    here, *outside* the traced function: a tf.function may not create new variables each time
+    it runs, and Python state (``count += 1``) would only change while the function is traced.
+    """
+    count = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def counter():
+        # assign_add is an op in the graph: it runs on every call, not only while tracing.
+        return count.assign_add(1)
+
+    return counter
+
+
+# The Fibonacci state of the 2016 slide: a variable [[F(k)], [F(k+1)]]. It is created once, at
+# import, so that fibonacci() can also be traced by tf.function (which must not create variables
+# again on every trace).
+_state = tf.Variable(tf.zeros([2, 1], dtype=tf.int64))
+_STEP = tf.constant([[0, 1], [1, 1]], dtype=tf.int64)
+
+
+def fibonacci(n):
+    """The first n Fibonacci numbers 0, 1, 1, 2, ... as a 1-D int64 tensor.
+
+    Each step multiplies the state [[a], [b]] by [[0, 1], [1, 1]], giving [[b], [a + b]], and
+    assigns it back, as in 2016. int64 holds every Fibonacci number up to F(92).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    _state.assign([[0], [1]])
+    numbers = []
+    for _ in range(n):
+        numbers.append(_state[0, 0])
+        _state.assign(tf.matmul(_STEP, _state))
+    if not numbers:
+        return tf.zeros([0], dtype=tf.int64)
+    return tf.stack(numbers)
