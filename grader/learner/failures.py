@@ -31,11 +31,13 @@ class LearnerRaised(LearnerFailure):
         self.detail = str(error.get("message", ""))
         self.line = error.get("line") if type(error.get("line")) is int else None
         self.traceback = str(error.get("traceback", ""))
+        self.function = str(error["function"]) if type(error.get("function")) is str else None
         super().__init__(self._compose())
 
     def _compose(self) -> str:
-        if self.type == "NotImplementedError":
-            return f"{self.where} is not written yet: it raises NotImplementedError (fill in its TODO)"
+        if self.type == "NotImplementedError" and self.function not in (None, "<module>"):
+            return (f"{self.function} is not written yet (it still raises NotImplementedError): "
+                    "fill in its TODO")
         first_line = self.detail.strip().splitlines()[-1] if self.detail.strip() else ""
         at = f" (line {self.line})" if self.line else ""
         message = f"{self.where} raised {self.type}{at}: {first_line}".rstrip(": ")

@@ -28,18 +28,18 @@ def current_label(label: str) -> None:
     _state["label"] = label
 
 
-def _learner_traceback(exc: BaseException) -> tuple[str, int | None]:
-    """The traceback limited to frames in the learner's file, and the last such line number."""
+def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    """The frames of the traceback that are in the learner's file."""
     source = _state["source"]
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
-    if isinstance(exc, SyntaxError) and exc.filename == source:
-        return "".join(traceback.format_exception_only(exc)), exc.lineno
-    text = "".join(traceback.format_list(frames)) if frames else ""
-    return text, (frames[-1].lineno if frames else None)
+    return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
 
 
 def _describe_exception(exc: BaseException) -> dict[str, Any]:
-    text, line = _learner_traceback(exc)
+    frames = _learner_frames(exc)
+    text = "".join(traceback.format_list(frames))
+    line = frames[-1].lineno if frames else None
+    if isinstance(exc, SyntaxError) and exc.filename == _state["source"]:
+        text, line = "".join(traceback.format_exception_only(exc)), exc.lineno
     try:
         message = str(exc)
     except Exception:
@@ -50,6 +50,7 @@ def _describe_exception(exc: BaseException) -> dict[str, Any]:
         "where": _state["label"],
         "traceback": text[-8000:],
         "line": line,
+        "function": frames[-1].name if frames else None,
     }
 
 

@@ -1,0 +1,239 @@
+"""Linear regression with gradient descent.
+
+Checks for ``exercises/lesson2_linear_regression.py``: ``predict``, ``mse_loss``, ``train_step``
+and ``fit``. Every expected value is computed here, in float64 numpy, from inputs chosen here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.check import check
+from grader.expect import describe, expect_array, expect_close, expect_number, fail
+from grader.learner.wire import Array
+
+PROBES = "lesson2_linear_regression"
+FIT_STEPS = 201  # the 2016 workshop's loop
+FIT_LEARNING_RATE = 0.5  # GradientDescentOptimizer(0.5) in 2016
+FIT_TOLERANCE = 0.03  # calibrated: see docs in course/lesson2 (reference error < 0.005)
+FD_STEP = 1e-2  # central differences are exact for a quadratic loss up to rounding
+
+
+def _line(rng: np.random.Generator, W: float, b: float, n: int = 100) -> tuple[np.ndarray, ...]:
+    """The 2016 data: x uniform in [0, 1), y = W·x + b + a little noise."""
+    x = rng.random(n).astype(np.float32)
+    y = (W * x + b + rng.normal(0.0, 0.01, n)).astype(np.float32)
+    return x, y
+
+
+def _mse(x: np.ndarray, y: np.ndarray, W: float, b: float) -> float:
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    return float(np.mean((W * x64 + b - y64) ** 2))
+
+
+def _mse_gradient(x: np.ndarray, y: np.ndarray, W: float, b: float) -> tuple[float, float]:
+    """Central finite differences of the mean squared error by W and by b."""
+    h = FD_STEP
+    return (
+        (_mse(x, y, W + h, b) - _mse(x, y, W - h, b)) / (2 * h),
+        (_mse(x, y, W, b + h) - _mse(x, y, W, b - h)) / (2 * h),
+    )
+
+
+def _start(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    return (rng.uniform(-1, 1, 1).astype(np.float32), rng.uniform(-1, 1, 1).astype(np.float32))
+
+
+@check(
+    "predict(x, W, b) computes W·x + b",
+    points=2,
+    hint="Multiply elementwise and add: `return W * x + b`. W and b broadcast over x.",
+)
+def test_predict_values(learner, rng, seed):
+    x = rng.normal(0, 2, 7).astype(np.float32)
+    W, b = _start(rng)
+    value = learner.run(f"{PROBES}:predict", label="predict(x, W, b)", seed=seed,
+                        x=x, W=W, b=b, as_variables=True)
+    array = expect_array(value, label="predict(x, W, b) with x of shape (7,)", shape=(7,),
+                         dtype="float32")
+    expect_close(array, W[0] * x.astype(np.float64) + b[0], label="predict(x, W, b)",
+                 rtol=1e-5, atol=1e-5)
+
+
+@check(
+    "predict also works with scalar tensors W and b",
+    points=1,
+    hint="Use TensorFlow arithmetic that broadcasts (W * x + b); avoid indexing W[0] or "
+    "converting to numpy.",
+)
+def test_predict_with_scalar_tensors(learner, rng, seed):
+    x = rng.normal(0, 2, 5).astype(np.float32)
+    W, b = np.float32(rng.uniform(-1, 1)), np.float32(rng.uniform(-1, 1))
+    value = learner.run(f"{PROBES}:predict", label="predict(x, W, b)", seed=seed,
+                        x=x, W=np.array(W), b=np.array(b), as_variables=False)
+    array = expect_array(value, label="predict(x, W, b) with scalar W and b", shape=(5,),
+                         dtype="float32")
+    expect_close(array, float(W) * x.astype(np.float64) + float(b), label="predict(x, W, b)",
+                 rtol=1e-5, atol=1e-5)
+
+
+@check(
+    "mse_loss is the mean squared error, a scalar",
+    points=2,
+    hint="tf.reduce_mean(tf.square(y_pred - y_true)): square first, then the mean (not the sum).",
+)
+def test_mse_loss_value(learner, rng, seed):
+    y_pred = rng.normal(0, 1, 9).astype(np.float32)
+    y_true = rng.normal(0, 1, 9).astype(np.float32)
+    value = learner.run(f"{PROBES}:mse_loss", label="mse_loss(y_pred, y_true)", seed=seed,
+                        y_pred=y_pred, y_true=y_true)
+    array = expect_array(value, label="mse_loss(y_pred, y_true)", shape=(), dtype="float32")
+    diff = y_pred.astype(np.float64) - y_true
+    expected = float(np.mean(diff**2))
+    got = float(array)
+    if np.isclose(got, float(np.sum(diff**2)), rtol=1e-4) and not np.isclose(got, expected):
+        fail(f"mse_loss returned {got:.6g}, the sum of the squares; the mean is {expected:.6g}: "
+             "use tf.reduce_mean")
+    if np.isclose(got, float(np.mean(np.abs(diff))), rtol=1e-4):
+        fail(f"mse_loss returned {got:.6g}, the mean absolute error; square the differences")
+    expect_close(array, np.array(expected), label="mse_loss(y_pred, y_true)", rtol=1e-5)
+
+
+@check(
+    "the loss's gradient matches finite differences",
+    points=2,
+    hint="Stay inside TensorFlow in predict and mse_loss (no .numpy(), no Python floats), so "
+    "that tf.GradientTape can differentiate them.",
+)
+def test_loss_gradient(learner, rng, seed):
+    x, y = _line(rng, 0.1, 0.3, n=20)
+    W0, b0 = (float(v) for v in rng.uniform(-1, 1, 2))
+    h = FD_STEP
+    points = [(W0, b0), (W0 + h, b0), (W0 - h, b0), (W0, b0 + h), (W0, b0 - h)]
+    answers = learner.run(f"{PROBES}:loss_and_gradient", label="mse_loss(predict(x, W, b), y)",
+                          seed=seed, x=x, y=y, points=points)
+    label = "mse_loss(predict(x, W, b), y)"
+    losses = [expect_number(a["loss"], label=label) for a in answers]
+    expect_close(np.array(losses[0]), np.array(_mse(x, y, W0, b0)), label=label, rtol=1e-4,
+                 atol=1e-6)
+    fd_W = (losses[1] - losses[2]) / (2 * h)
+    fd_b = (losses[3] - losses[4]) / (2 * h)
+    for name, grad, fd in (("W", answers[0]["grad_W"], fd_W), ("b", answers[0]["grad_b"], fd_b)):
+        if grad is None:
+            fail(f"tf.GradientTape found no gradient of the loss by {name}: the computation left "
+                 "TensorFlow (a .numpy() call or a Python float?)")
+        tape = expect_array(grad, label=f"the gradient by {name}", shape=(1,))
+        expect_close(tape.astype(np.float64), np.array([fd]), label=f"the gradient by {name} "
+                     "(tape vs finite differences)", rtol=2e-3, atol=2e-4)
+
+
+def _train_step(learner, rng, seed, learning_rate: float) -> tuple[dict, np.ndarray, ...]:
+    x, y = _line(rng, 0.1, 0.3, n=30)
+    W, b = _start(rng)
+    answer = learner.run(f"{PROBES}:train_step", label="train_step(x, y, W, b, learning_rate)",
+                         seed=seed, x=x, y=y, W=W, b=b, learning_rate=learning_rate)
+    return answer, x, y, W, b
+
+
+@check(
+    "train_step returns the loss before the step",
+    points=2,
+    hint="Return the loss you computed inside the tape, before assign_sub changes W and b.",
+)
+def test_train_step_returns_loss(learner, rng, seed):
+    answer, x, y, W, b = _train_step(learner, rng, seed, 0.1)
+    label = "the value train_step returned"
+    got = expect_number(answer["returned"], label=label)
+    before = _mse(x, y, float(W[0]), float(b[0]))
+    W1, b1 = answer["W_after"], answer["b_after"]
+    if isinstance(W1, Array) and isinstance(b1, Array) and np.isclose(
+        got, _mse(x, y, float(W1.array[0]), float(b1.array[0])), rtol=1e-4
+    ) and not np.isclose(got, before, rtol=1e-4):
+        fail(f"train_step returned {got:.6g}, the loss after the step; return the loss before "
+             f"it ({before:.6g})")
+    expect_close(np.array(got), np.array(before), label=label, rtol=1e-4, atol=1e-6)
+
+
+@check(
+    "train_step updates W and b in place",
+    points=2,
+    hint="W and b are tf.Variables: change them with W.assign_sub(...) and b.assign_sub(...); "
+    "`W = W - ...` only rebinds a local name.",
+)
+def test_train_step_in_place(learner, rng, seed):
+    answer, x, y, W, b = _train_step(learner, rng, seed, 0.1)
+    for name, before, after in (("W", W, answer["W_after"]), ("b", b, answer["b_after"])):
+        array = expect_array(after, label=f"{name} after train_step", kinds=("ndarray",),
+                             shape=(1,), dtype="float32")
+        if np.array_equal(array, before):
+            fail(f"train_step did not change the variable {name} it was given: update it in "
+                 f"place with {name}.assign_sub(learning_rate * gradient)")
+
+
+@check(
+    "train_step takes one gradient-descent step of size learning_rate",
+    points=2,
+    hint="new W = W - learning_rate * dLoss/dW (and the same for b), with the gradients from "
+    "tape.gradient(loss, [W, b]).",
+)
+def test_train_step_follows_gradient(learner, rng, seed):
+    for learning_rate in (0.1, 0.5):
+        answer, x, y, W, b = _train_step(learner, rng, seed, learning_rate)
+        grad_W, grad_b = _mse_gradient(x, y, float(W[0]), float(b[0]))
+        for name, start, grad, after in (("W", W, grad_W, answer["W_after"]),
+                                         ("b", b, grad_b, answer["b_after"])):
+            array = expect_array(after, label=f"{name} after train_step", kinds=("ndarray",),
+                                 shape=(1,))
+            expected = float(start[0]) - learning_rate * grad
+            got = float(array[0])
+            if np.isclose(got, float(start[0]) + learning_rate * grad, atol=1e-4):
+                fail(f"{name} moved up the gradient (+): gradient descent subtracts it "
+                     f"(assign_sub), learning_rate={learning_rate}")
+            expect_close(np.array(got), np.array(expected),
+                         label=f"{name} after one step with learning_rate={learning_rate} "
+                         "(finite-difference gradient)", rtol=1e-3, atol=1e-4)
+
+
+def _fit(learner, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    value = learner.run(f"{PROBES}:fit", label=f"fit(x, y, {FIT_STEPS}, {FIT_LEARNING_RATE})",
+                        seed=seed, timeout=120, x=x, y=y, steps=FIT_STEPS,
+                        learning_rate=FIT_LEARNING_RATE)
+    if type(value) not in (tuple, list) or len(value) != 2:
+        fail(f"fit should return the pair (W, b), got {describe(value)}")
+    return (expect_number(value[0], label="the W that fit returned"),
+            expect_number(value[1], label="the b that fit returned"))
+
+
+@check(
+    "fit returns (W, b) as numbers or shape-(1,) tensors",
+    points=1,
+    hint="End fit with `return W, b`.",
+)
+def test_fit_returns_pair(learner, rng, seed):
+    _fit(learner, seed, *_line(rng, 0.1, 0.3))
+
+
+@check(
+    "fit recovers W = 0.1, b = 0.3 from y = 0.1·x + 0.3 + noise (the 2016 exercise)",
+    points=3,
+    hint="Call train_step(x, y, W, b, learning_rate) `steps` times on the same W and b; start "
+    "from W uniform in [-1, 1) and b = 0.",
+)
+def test_fit_recovers_line(learner, rng, seed):
+    W, b = _fit(learner, seed, *_line(rng, 0.1, 0.3))
+    if abs(W - 0.1) > FIT_TOLERANCE or abs(b - 0.3) > FIT_TOLERANCE:
+        fail(f"after {FIT_STEPS} steps fit gave W = {W:.4f}, b = {b:.4f}; expected W ≈ 0.1 and "
+             f"b ≈ 0.3 (within {FIT_TOLERANCE}). Are you taking `steps` steps with the given "
+             "learning_rate, on the same variables?")
+
+
+@check(
+    "fit learns other lines too",
+    points=2,
+    hint="fit must learn from x and y, not return fixed numbers.",
+)
+def test_fit_other_line(learner, rng, seed):
+    true_W, true_b = (round(float(v), 3) for v in rng.uniform(-0.9, 0.9, 2))
+    W, b = _fit(learner, seed, *_line(rng, true_W, true_b))
+    if abs(W - true_W) > FIT_TOLERANCE or abs(b - true_b) > FIT_TOLERANCE:
+        fail(f"on y = {true_W}·x + {true_b} + noise, fit gave W = {W:.4f}, b = {b:.4f}")

@@ -1,0 +1,105 @@
+"""The ``grade`` command line: parse, dispatch to a command's ``main``, report errors in one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from rich.console import Console
+
+from grader import __version__
+from grader.errors import GraderError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that says how to fix it."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `grade --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from grader.curriculum import lessons
+
+    parser = _Parser(
+        prog="grade",
+        description="Grade your TensorFlow course exercises. Start with: grade lesson1",
+    )
+    parser.add_argument("--version", action="version", version=f"grade {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser("list", help="lessons, their files, and your best scores")
+    for lesson in lessons():
+        sub = commands.add_parser(
+            lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
+        )
+        sub.add_argument("--submission", type=Path, metavar="PATH",
+                         help="grade this file instead of your exercises/ file (it is copied)")
+        sub.add_argument("--json", type=Path, metavar="OUT", dest="json_out",
+                         help="also write a Gradescope-style results.json to OUT")
+        sub.add_argument("--hint", action="store_true", help="show the hint of each failing check")
+        sub.add_argument("--watch", action="store_true", help="grade again on every save")
+        sub.add_argument("--verbose", action="store_true",
+                         help="show what your code printed during each check")
+        sub.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                         help="time limit of one call of your code (default 30)")
+        sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
+                         help="where TensorFlow runs your code (default cpu)")
+    return parser
+
+
+def _run(argv: list[str], console: Console) -> int:
+    from grader.curriculum import find_lesson
+
+    if argv and argv[0].startswith("lesson") and not argv[0].startswith("-"):
+        find_lesson(argv[0])  # an unknown lesson gets a clear one-line error
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    if args.command == "list":
+        from grader.commands import listing
+
+        return listing.main(console=console)
+
+    from grader.commands import lesson as lesson_command
+    from grader.learner.zygote import Zygote
+
+    if args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    with Zygote(device=args.device) as zygote:  # warms up while we check the arguments
+        return lesson_command.main(
+            lesson=find_lesson(args.command),
+            zygote=zygote,
+            console=console,
+            submission=args.submission,
+            json_out=args.json_out,
+            hints=args.hint,
+            watch=args.watch,
+            verbose=args.verbose,
+            call_timeout=args.timeout,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``grade`` script."""
+    console = Console(file=sys.stdout, highlight=False)
+    errors = Console(file=sys.stderr, highlight=False)
+    try:
+        code = _run(sys.argv[1:] if argv is None else argv, console)
+    except GraderError as error:
+        errors.print(f"[bold red]grade: error:[/] {error}", soft_wrap=True, markup=True)
+        code = error.exit_code
+    except KeyboardInterrupt:
+        errors.print("grade: interrupted")
+        code = 130
+    except Exception:
+        log = Path(tempfile.gettempdir()) / "grade-crash.log"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        errors.print(f"grade: internal error: the grader failed; please report it with {log}")
+        code = 3
+    if argv is None:
+        sys.exit(code)
+    return code

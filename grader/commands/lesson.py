@@ -1,0 +1,88 @@
+"""``grade lessonN``: grade one lesson's file, once or on every save."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from grader import history
+from grader.curriculum import Lesson
+from grader.errors import SetupError
+from grader.learner.zygote import Zygote
+from grader.report.files import write_atomic
+from grader.report.terminal import TerminalReport
+from grader.results import GradingResults
+from grader.runner import grade_submission, read_submission
+from grader.workspace import display_path, exercise_path, find_root
+
+EXIT_FULL_MARKS = 0
+EXIT_POINTS_MISSING = 1
+
+
+def main(
+    *,
+    lesson: Lesson,
+    zygote: Zygote,
+    console: Console,
+    submission: Path | None = None,
+    json_out: Path | None = None,
+    hints: bool = False,
+    watch: bool = False,
+    verbose: bool = False,
+    call_timeout: float = 30.0,
+) -> int:
+    """Grade ``lesson``; return the exit code (0 full marks, 1 points missing)."""
+    own_file = submission is None
+    path = exercise_path(lesson) if own_file else submission
+    assert path is not None
+    read_submission(path)  # fail fast, before any grading, on a bad path
+    if json_out is not None and not json_out.parent.exists():
+        raise SetupError(f"cannot write {json_out}: its folder does not exist; create it first")
+    command = f"grade {lesson.name}" + ("" if own_file else f" --submission {display_path(path)}")
+    report = TerminalReport(console, show_hints=hints, verbose=verbose)
+
+    def grade_once() -> int:
+        report.header(lesson, display_path(path))
+        results = grade_submission(
+            lesson, path, zygote=zygote, on_result=report.check, call_timeout=call_timeout
+        )
+        results.submission = display_path(path)
+        report.summary(lesson, results, command)
+        _save(results, json_out, own_file)
+        return EXIT_FULL_MARKS if results.full_marks else EXIT_POINTS_MISSING
+
+    code = grade_once()
+    if watch:
+        code = _watch(path, console, grade_once, code)
+    return code
+
+
+def _save(results: GradingResults, json_out: Path | None, own_file: bool) -> None:
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(results.to_gradescope(), indent=2) + "\n")
+    root = find_root()
+    if own_file and root is not None:
+        history.record(root, results)
+
+
+def _watch(path: Path, console: Console, grade_once, code: int) -> int:
+    """Re-grade on every save of ``path`` until Ctrl-C; return the last exit code."""
+    from watchfiles import watch
+
+    target = path.resolve()
+    console.print(f"\n[dim]Watching {display_path(path)}: save it to grade again, Ctrl-C to stop.[/]")
+    try:
+        for changes in watch(target.parent, debounce=300, step=50, rust_timeout=0):
+            if not any(Path(changed).resolve() == target for _, changed in changes):
+                continue
+            console.clear()
+            try:
+                code = grade_once()
+            except SetupError as error:  # e.g. the file is being replaced: wait for next save
+                console.print(f"[red]{error}[/]")
+            console.print(f"\n[dim]Watching {display_path(path)}: Ctrl-C to stop.[/]")
+    except KeyboardInterrupt:
+        pass
+    return code

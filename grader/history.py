@@ -1,0 +1,40 @@
+"""A learner's scores so far, for ``grade list``: ``.grade/history.json`` in the course folder."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.report.files import write_atomic
+from grader.results import GradingResults
+
+HISTORY = Path(".grade") / "history.json"
+
+
+def load(root: Path) -> dict[str, dict[str, Any]]:
+    """Per lesson stem: best, last and possible points, and when it was last graded."""
+    try:
+        data = json.loads((root / HISTORY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record(root: Path, results: GradingResults) -> None:
+    """Remember this grading of the learner's own file (best score is kept)."""
+    history = load(root)
+    entry = history.get(results.lesson, {})
+    best = entry.get("best", 0.0) if isinstance(entry, dict) else 0.0
+    history[results.lesson] = {
+        "best": max(float(best), results.total),
+        "last": results.total,
+        "possible": results.possible,
+        "last_graded": time.strftime("%Y-%m-%d %H:%M"),
+        "sha256": results.sha256,
+    }
+    try:
+        write_atomic(root / HISTORY, json.dumps(history, indent=2, sort_keys=True))
+    except OSError:
+        pass  # a read-only course folder must not stop grading

@@ -1,0 +1,1 @@
+"""Renderers of grading results: the terminal, Gradescope-style JSON."""
