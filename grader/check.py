@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import pytest
-
-CHECK_MARK = "grader_check"
-
 
 class CheckFailed(AssertionError):
     """A check's verdict: the learner's answer is wrong, and why."""
@@ -41,9 +37,15 @@ def check(title: str, *, points: float, hint: str) -> Callable[[Callable[..., An
     def decorate(function: Callable[..., Any]) -> Any:
         info = CheckInfo(function.__name__.removeprefix("test_"), title, points, hint)
         function.check_info = info  # type: ignore[attr-defined]
-        return pytest.mark.grader_check(info)(function)
+        return function
 
     return decorate
+
+
+def check_info(function: Any) -> CheckInfo | None:
+    """The :class:`CheckInfo` of a check function, or None for any other function."""
+    info = getattr(function, "check_info", None)
+    return info if isinstance(info, CheckInfo) else None
 
 
 def checks_in(module: ModuleType) -> list[CheckInfo]:

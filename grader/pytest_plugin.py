@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.check import CHECK_MARK, CheckFailed, CheckInfo
+from grader.check import CheckFailed, CheckInfo, check_info
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
 from grader.learner.session import LearnerSession
 from grader.results import ERROR, FAILED, PASSED, CheckResult
@@ -69,17 +69,18 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
         outcome = yield
         report = outcome.get_result()
-        marker = item.get_closest_marker(CHECK_MARK)
-        if marker is None or item.nodeid in self.results:
+        info = check_info(getattr(item, "function", None))
+        if info is None or item.nodeid in self.results:
             return
-        info: CheckInfo = marker.args[0]
         if report.when == "call" or (report.when == "setup" and report.failed):
             result = self._result(item, info, call)
             self.results[item.nodeid] = result
             if self.on_result is not None:
                 self.on_result(result)
 
-    def _result(self, item: pytest.Item, info: CheckInfo, call: pytest.CallInfo[Any]) -> CheckResult:
+    def _result(
+        self, item: pytest.Item, info: CheckInfo, call: pytest.CallInfo[Any]
+    ) -> CheckResult:
         result = CheckResult(
             id=info.id,
             title=info.title,
@@ -88,7 +89,8 @@ class GradingPlugin:
             status=FAILED,
             hint=info.hint,
             seed=self._seed_of(item),
-            duration_s=round(time.monotonic() - self._started.get(item.nodeid, time.monotonic()), 3),
+            duration_s=round(time.monotonic() - self._started.get(item.nodeid, 0.0), 3)
+            if item.nodeid in self._started else 0.0,
             output=self.session.last_output,
         )
         error = call.excinfo.value if call.excinfo is not None else None

@@ -34,13 +34,17 @@ def read_submission(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SetupError(f"{path}: cannot read it ({exc.strerror}); check its permissions") from None
+        raise SetupError(
+            f"{path}: cannot read it ({exc.strerror}); check its permissions"
+        ) from None
     if len(data) > MAX_SUBMISSION_BYTES:
         raise SetupError(f"{path} is larger than 2 MiB: is it really the lesson's source file?")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SetupError(f"{path} is not a text file (not UTF-8): pass the lesson's .py source") from None
+        raise SetupError(
+            f"{path} is not a text file (not UTF-8): pass the lesson's .py source"
+        ) from None
     if b"\0" in data:
         raise SetupError(f"{path} holds binary data: pass the lesson's .py source")
     return data
@@ -49,7 +53,8 @@ def read_submission(path: Path) -> bytes:
 @contextlib.contextmanager
 def _isolated_pytest_environment() -> Iterator[None]:
     """No third-party plugins (e.g. ones that reorder tests) and no user addopts."""
-    saved = {key: os.environ.get(key) for key in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS")}
+    keys = ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS")
+    saved = {key: os.environ.get(key) for key in keys}
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     os.environ.pop("PYTEST_ADDOPTS", None)
     try:

@@ -7,6 +7,7 @@ a time, answering with plain data or with a description of the exception the lea
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -101,10 +102,8 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
 
 def _flush_output() -> None:
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):
             stream.flush()
-        except Exception:
-            pass
 
 
 def serve(sock: socket.socket) -> None:

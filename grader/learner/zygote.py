@@ -44,7 +44,7 @@ class Zygote:
         self.device = device
         self._process: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the zygote
         self._lock = threading.Lock()
         self._ready = False
 
@@ -104,7 +104,9 @@ class Zygote:
             socket.send_fds(self._sock, [wire.encode_message(message)], fds or [])
             return wire.recv_message(self._sock)
         except (EOFError, OSError, wire.WireError) as exc:
-            raise InfrastructureError(f"the learner-process zygote stopped answering ({exc})") from None
+            raise InfrastructureError(
+                f"the learner-process zygote stopped answering ({exc})"
+            ) from None
 
     def fork(self, workdir: str) -> Child:
         """Start a fresh learner process working in ``workdir``."""

@@ -1,0 +1,95 @@
+"""The dev-check: every lesson is complete and consistent, like rustlings' own checks.
+
+Every solution gets full marks, every untouched stub gets zero, every check has a hint, and
+exercises and solutions define the same functions with the same signatures.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from grader.curriculum import lessons
+from tests.conftest import REPO
+
+LESSONS = lessons()
+IDS = [lesson.name for lesson in LESSONS]
+
+
+def _functions(path: Path) -> dict[str, ast.FunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
+
+
+def _signature(function: ast.FunctionDef) -> str:
+    return ast.unparse(function.args)
+
+
+def test_lessons_are_found():
+    assert [lesson.number for lesson in LESSONS] == list(range(1, len(LESSONS) + 1))
+    assert len(LESSONS) >= 2
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_lesson_has_all_its_parts(lesson):
+    assert (REPO / "exercises" / lesson.filename).is_file()
+    assert (REPO / "solutions" / lesson.filename).is_file()
+    assert (REPO / "grader" / "probes" / lesson.filename).is_file()
+    assert lesson.title and lesson.title != lesson.stem
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_check_has_points_and_a_hint(lesson):
+    checks = lesson.checks()
+    assert checks, f"{lesson.name} declares no checks"
+    assert len({c.id for c in checks}) == len(checks), "check ids must be unique"
+    for info in checks:
+        assert info.points > 0, info.id
+        assert len(info.hint.strip()) >= 20, f"{info.id} needs a real hint"
+        assert info.title.strip(), info.id
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_exercise_and_solution_define_the_same_functions(lesson):
+    stub = _functions(REPO / "exercises" / lesson.filename)
+    solution = _functions(REPO / "solutions" / lesson.filename)
+    assert stub.keys() == solution.keys()
+    for name in stub:
+        assert _signature(stub[name]) == _signature(solution[name]), name
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_stub_has_a_todo_and_raises(lesson):
+    path = REPO / "exercises" / lesson.filename
+    source = path.read_text(encoding="utf-8")
+    for name, function in _functions(path).items():
+        body = ast.get_source_segment(source, function) or ""
+        assert "TODO" in body, f"{name} has no TODO"
+        assert "raise NotImplementedError" in body, f"{name} does not raise NotImplementedError"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_solution_gets_full_marks(grade, lesson):
+    results = grade(lesson.name, REPO / "solutions" / lesson.filename)
+    assert results.full_marks, {c.id: c.message for c in results.checks if not c.passed}
+    assert results.total == results.possible == lesson.max_points
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_untouched_stub_gets_zero(grade, lesson):
+    results = grade(lesson.name, REPO / "exercises" / lesson.filename)
+    assert results.total == 0
+    assert all(c.status == "failed" for c in results.checks)
+    assert all("not written yet" in c.message or "NotImplementedError" in c.message
+               for c in results.checks), [c.message for c in results.checks]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_grading_is_deterministic(grade, lesson):
+    path = REPO / "solutions" / lesson.filename
+    first, second = grade(lesson.name, path), grade(lesson.name, path)
+    strip = [(c.id, c.points, c.status, c.message, c.seed) for c in first.checks]
+    assert strip == [(c.id, c.points, c.status, c.message, c.seed) for c in second.checks]
