@@ -1,0 +1,225 @@
+"""The learner process under failure: every way learner code can break fails only its call.
+
+These tests drive a :class:`LearnerSession` directly with small learner files, through the
+generic ``lesson1_warmup:call`` probe (``module.<name>(*args)``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.learner.failures import (
+    LearnerDied,
+    LearnerImportFailed,
+    LearnerOutOfMemory,
+    LearnerRaised,
+    LearnerTimeout,
+)
+from grader.learner.session import OUTPUT_LIMIT_BYTES, LearnerSession
+from grader.learner.wire import Array, Opaque
+
+
+@pytest.fixture
+def session_for(zygote, tmp_path):
+    sessions = []
+
+    def make(source: str, **options) -> LearnerSession:
+        path = tmp_path / f"learner{len(sessions)}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        session = LearnerSession(zygote, path, module_name="lesson1_warmup", **options)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+def call(session: LearnerSession, name: str, *args, timeout: float | None = None):
+    return session.run("lesson1_warmup:call", label=f"{name}()", seed=1, timeout=timeout,
+                       name=name, args=list(args))
+
+
+def test_values_come_back_as_plain_data(session_for):
+    session = session_for("""
+        import numpy as np, tensorflow as tf
+        def tensor(): return tf.constant([[1, 2]], dtype=tf.int64)
+        def variable(): return tf.Variable([0.5])
+        def mixed(): return (1, 2.5, "x", None, [True], {"k": np.float32(3)})
+    """)
+    value = call(session, "tensor")
+    assert isinstance(value, Array) and value.kind == "tf.Tensor"
+    assert value.shape == (1, 2) and value.dtype == "int64"
+    assert value.array.tolist() == [[1, 2]]
+    assert call(session, "variable").kind == "tf.Variable"
+    mixed = call(session, "mixed")
+    assert mixed[:5] == (1, 2.5, "x", None, [True])
+    assert mixed[5]["k"].kind == "numpy scalar" and float(mixed[5]["k"].array) == 3.0
+
+
+def test_objects_with_tampered_equality_arrive_opaque(session_for):
+    session = session_for("""
+        import numpy as np
+        class Liar:
+            def __eq__(self, other): return True
+        class Sneaky(np.ndarray):
+            def __eq__(self, other): return np.ones(self.shape, bool)
+        class Int(int):
+            def __eq__(self, other): return True
+        def liar(): return Liar()
+        def sneaky(): return np.zeros(3).view(Sneaky)
+        def fake_int(): return Int(5)
+    """)
+    liar = call(session, "liar")
+    assert isinstance(liar, Opaque) and liar.type_name.endswith("Liar")
+    assert liar != 1
+    sneaky = call(session, "sneaky")
+    assert isinstance(sneaky, Array) and type(sneaky.array) is np.ndarray
+    assert sneaky.kind.endswith("Sneaky") and not (sneaky.array == 1).any()
+    assert isinstance(call(session, "fake_int"), Opaque)
+
+
+def test_an_exception_names_the_call_and_the_line(session_for):
+    session = session_for("""
+        def broken():
+            return 1 / 0
+    """)
+    with pytest.raises(LearnerRaised) as raised:
+        call(session, "broken")
+    assert raised.value.type == "ZeroDivisionError"
+    assert raised.value.line == 3
+    assert "broken() raised ZeroDivisionError (line 3)" in raised.value.message
+    assert session.processes_started == 1  # an exception does not cost the process
+
+
+def test_a_hang_times_out_and_the_next_call_gets_a_fresh_process(session_for):
+    session = session_for("""
+        import time
+        def hang():
+            while True: time.sleep(0.01)
+        def fine(): return 7
+    """)
+    started = time.monotonic()
+    with pytest.raises(LearnerTimeout, match=r"hang\(\) did not return within 1 s"):
+        call(session, "hang", timeout=1)
+    assert time.monotonic() - started < 5
+    assert call(session, "fine") == 7
+    assert session.processes_started == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("os._exit(3)", "exited with code 3"),
+        ("os.kill(os.getpid(), signal.SIGKILL)", "killed by SIGKILL"),
+        ("ctypes.string_at(0)", r"killed by SIGSEGV \(a crash\)"),
+    ],
+    ids=["exit", "sigkill", "segfault"],
+)
+def test_a_dying_process_fails_only_that_call(session_for, body, expected):
+    session = session_for(f"""
+        import ctypes, os, signal
+        def die():
+            {body}
+        def fine(): return 7
+    """)
+    with pytest.raises(LearnerDied, match=expected):
+        call(session, "die")
+    assert call(session, "fine") == 7
+
+
+def test_sys_exit_and_keyboard_interrupt_are_exceptions_not_passes(session_for):
+    session = session_for("""
+        import sys
+        def leave(): sys.exit(0)
+        def interrupt(): raise KeyboardInterrupt
+    """)
+    with pytest.raises(LearnerRaised, match="SystemExit"):
+        call(session, "leave")
+    with pytest.raises(LearnerRaised, match="KeyboardInterrupt"):
+        call(session, "interrupt")
+
+
+def test_an_import_failure_is_remembered(session_for):
+    session = session_for("""
+        def fine():
+            return (
+    """)
+    for _ in range(3):
+        with pytest.raises(LearnerImportFailed, match="SyntaxError"):
+            call(session, "fine")
+    assert session.processes_started == 1
+
+
+def test_exit_at_import_fails_every_call(session_for):
+    session = session_for("""
+        import os
+        os._exit(0)
+    """)
+    with pytest.raises(LearnerDied, match="exited with code 0"):
+        call(session, "anything")
+    with pytest.raises(LearnerDied):
+        call(session, "anything")
+    assert session.processes_started == 1
+
+
+def test_output_is_captured_per_call_and_capped(session_for):
+    session = session_for("""
+        import sys
+        def chatty():
+            print("hello from the learner")
+            print("to stderr", file=sys.stderr)
+            return 1
+        def flood():
+            for _ in range(20000):
+                print("x" * 100)
+            return 2
+    """)
+    assert call(session, "chatty") == 1
+    assert "hello from the learner" in session.last_output
+    assert "to stderr" in session.last_output
+    assert call(session, "flood") == 2
+    assert len(session.last_output) < OUTPUT_LIMIT_BYTES + 200
+    assert session.last_output.endswith("KiB]")
+
+
+def test_printing_a_fake_result_changes_nothing(session_for):
+    session = session_for("""
+        import json
+        def forge():
+            print(json.dumps({"ok": True, "value": 42}))
+            print('{"score": 100, "max_score": 100}')
+            raise ValueError("no")
+    """)
+    with pytest.raises(LearnerRaised, match="ValueError"):
+        call(session, "forge")
+
+
+@pytest.mark.slow
+def test_memory_hog_is_stopped(session_for):
+    session = session_for("""
+        import numpy as np
+        def hog():
+            blocks = []
+            while True:
+                blocks.append(np.ones(50_000_000))  # 400 MB each, touched
+        def fine(): return 7
+    """, memory_limit=1 * 2**30)
+    with pytest.raises(LearnerOutOfMemory, match="more than 1 GiB"):
+        call(session, "hog", timeout=60)
+    assert call(session, "fine") == 7
+
+
+def test_the_submission_is_copied_not_touched(zygote, tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def f():\n    return 1\n", encoding="utf-8")
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    with LearnerSession(zygote, path, module_name="lesson1_warmup") as session:
+        assert call(session, "f") == 1
+        assert Path(session.path) != path
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
