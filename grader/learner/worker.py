@@ -56,9 +56,14 @@ def _describe_exception(exc: BaseException) -> dict[str, Any]:
 
 
 def _seed_everything(seed: int) -> None:
+    """Seed Python, numpy and TensorFlow, and make TensorFlow's ops deterministic."""
     import keras
+    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
+    if not _state.get("deterministic"):
+        tf.config.experimental.enable_op_determinism()
+        _state["deterministic"] = True
 
 
 def _load(path: str, module_name: str) -> ModuleType:
