@@ -223,3 +223,17 @@ def test_the_submission_is_copied_not_touched(zygote, tmp_path):
         assert call(session, "f") == 1
         assert Path(session.path) != path
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_killing_the_zygote_does_not_stop_grading(session_for, zygote):
+    source = """
+        import os, signal
+        def kill_parent():
+            os.kill(os.getppid(), signal.SIGKILL)
+            return 1
+        def fine(): return 7
+    """
+    restarts = zygote.restarts
+    assert call(session_for(source), "kill_parent") == 1
+    assert call(session_for(source), "fine") == 7  # a fresh process from a fresh zygote
+    assert zygote.restarts == restarts + 1

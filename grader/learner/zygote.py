@@ -47,6 +47,7 @@ class Zygote:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the zygote
         self._lock = threading.Lock()
         self._ready = False
+        self.restarts = 0
 
     def start(self) -> Zygote:
         """Launch the zygote (non-blocking); :meth:`fork` waits for it to be ready."""
@@ -98,15 +99,21 @@ class Zygote:
         return self._log.read().decode("utf-8", "replace")[-2000:]
 
     def _request(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
-        self._wait_ready()
-        assert self._sock is not None
-        try:
-            socket.send_fds(self._sock, [wire.encode_message(message)], fds or [])
-            return wire.recv_message(self._sock)
-        except (EOFError, OSError, wire.WireError) as exc:
-            raise InfrastructureError(
-                f"the learner-process zygote stopped answering ({exc})"
-            ) from None
+        """Send one request; if the zygote died (a learner may kill its parent), start anew once."""
+        for attempt in (1, 2):
+            self._wait_ready()
+            assert self._sock is not None
+            try:
+                socket.send_fds(self._sock, [wire.encode_message(message)], fds or [])
+                return wire.recv_message(self._sock)
+            except (EOFError, OSError, wire.WireError) as exc:
+                self.close()
+                if attempt == 2:
+                    raise InfrastructureError(
+                        f"the learner-process zygote stopped answering ({exc})"
+                    ) from None
+                self.restarts += 1
+        raise AssertionError("unreachable")
 
     def fork(self, workdir: str) -> Child:
         """Start a fresh learner process working in ``workdir``."""
@@ -148,6 +155,8 @@ class Zygote:
             self._process.wait()
             self._process = None
         self._ready = False
+        self._log.seek(0)
+        self._log.truncate()
 
     def __enter__(self) -> Zygote:
         return self.start()
