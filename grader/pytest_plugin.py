@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from grader.check import CheckFailed, CheckInfo, check_info
+from grader.errors import GraderError
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
 from grader.learner.session import LearnerSession
 from grader.results import ERROR, FAILED, PASSED, CheckResult
@@ -45,6 +46,7 @@ class GradingPlugin:
         self.on_result = on_result
         self.results: dict[str, CheckResult] = {}
         self.import_failure: LearnerImportFailed | None = None
+        self.infrastructure_error: GraderError | None = None
         self._started: dict[str, float] = {}
 
     def _seed_of(self, item: pytest.Item) -> int:
@@ -71,6 +73,11 @@ class GradingPlugin:
         report = outcome.get_result()
         info = check_info(getattr(item, "function", None))
         if info is None or item.nodeid in self.results:
+            return
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, GraderError):  # not the learner's fault: stop, record nothing
+            self.infrastructure_error = error
+            item.session.shouldstop = str(error)
             return
         if report.when == "call" or (report.when == "setup" and report.failed):
             result = self._result(item, info, call)

@@ -31,6 +31,8 @@ def read_submission(path: Path) -> bytes:
         raise SetupError(f"{path} is a folder: pass the lesson's .py file")
     if path.suffix != ".py":
         raise SetupError(f"{path} is not a Python file: pass the lesson's .py file")
+    if not path.is_file():  # a pipe or a device would block or never end
+        raise SetupError(f"{path} is not a regular file: pass the lesson's .py file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -100,12 +102,15 @@ def grade_submission(
         sha256=hashlib.sha256(data).hexdigest(),
         grader_version=__version__,
     )
+    zygote.wait_ready()  # a machine problem (no TensorFlow, no GPU) stops here, not per check
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout
     ) as session:
         plugin = GradingPlugin(lesson.stem, session, on_result)
         with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
             code = pytest.main(_pytest_args(lesson), plugins=[plugin])
+    if plugin.infrastructure_error is not None:
+        raise plugin.infrastructure_error
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise InfrastructureError(
             f"the checks of {lesson.name} could not run (pytest exit {int(code)}): "

@@ -26,6 +26,7 @@ from grader.learner import wire
 
 PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker")
 STARTUP_TIMEOUT_S = 180.0
+NO_GPU = "TensorFlow sees no GPU on this machine: grade without --device gpu"
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Zygote:
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno()), self.device],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -72,7 +73,8 @@ class Zygote:
         self._sock = ours
         return self
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Block until TensorFlow is imported in the zygote; raise a GraderError if it cannot be."""
         if self._ready:
             return
         self.start()
@@ -91,6 +93,8 @@ class Zygote:
                     "TensorFlow is not installed: run pip install -e '.[cpu]' "
                     "(or '.[gpu]' on a machine with an NVIDIA GPU)"
                 )
+            if message == NO_GPU:
+                raise SetupError(NO_GPU)
             raise InfrastructureError(f"cannot start learner processes: {message.strip()[-500:]}")
         self._ready = True
 
@@ -101,7 +105,7 @@ class Zygote:
     def _request(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
         """Send one request; if the zygote died (a learner may kill its parent), start anew once."""
         for attempt in (1, 2):
-            self._wait_ready()
+            self.wait_ready()
             assert self._sock is not None
             try:
                 socket.send_fds(self._sock, [wire.encode_message(message)], fds or [])
@@ -191,7 +195,7 @@ def _recv_request(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
     return json.loads(wire.recv_exactly(sock, size)), list(fds)
 
 
-def _zygote_main(fd: int) -> None:
+def _zygote_main(fd: int, device: str) -> None:
     sock = socket.socket(fileno=fd)
     try:
         import importlib
@@ -200,6 +204,9 @@ def _zygote_main(fd: int) -> None:
             importlib.import_module(name)
     except BaseException as exc:
         wire.send_message(sock, {"error": f"{type(exc).__name__}: {exc}"})
+        return
+    if device == "gpu" and not _gpu_visible():
+        wire.send_message(sock, {"error": NO_GPU})
         return
     from grader.learner import worker
 
@@ -228,5 +235,16 @@ def _zygote_main(fd: int) -> None:
             wire.send_message(sock, {"error": "bad request"})
 
 
+def _gpu_visible() -> bool:
+    """Whether TensorFlow sees a GPU, asked in a throwaway child so the zygote stays unused."""
+    pid = os.fork()
+    if pid == 0:
+        import tensorflow as tf
+
+        os._exit(0 if tf.config.list_physical_devices("GPU") else 1)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 if __name__ == "__main__":
-    _zygote_main(int(sys.argv[1]))
+    _zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "cpu")
