@@ -1,14 +1,17 @@
-"""The ``grade`` command line: parse, dispatch to a command's ``main``, report errors in one line."""
+"""The ``grade`` command line: parse, dispatch to a command's ``main``, errors in one line."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import tempfile
 import traceback
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from grader import __version__
 from grader.errors import GraderError, UsageError
@@ -19,6 +22,19 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see `grade --help`)")
+
+
+class _Console(Console):
+    """A rich console that goes quiet when its reader goes away (``grade lesson1 | head``)."""
+
+    def on_broken_pipe(self) -> None:
+        # rich's default raises SystemExit from inside whatever is printing (here: the middle of
+        # a check); instead stop printing and let grading finish, so the exit code stays honest.
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+            os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,22 +99,35 @@ def _run(argv: list[str], console: Console) -> int:
         )
 
 
+def _keep_for_report(details: str) -> str:
+    """Write ``details`` to a log file; return how to report them, to end a one-line message."""
+    log = Path(tempfile.gettempdir()) / "grade-crash.log"
+    try:
+        log.write_text(details, encoding="utf-8")
+    except OSError:
+        return "please report it with the command you ran"
+    return f"please report it with {log}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``grade`` script."""
-    console = Console(file=sys.stdout, highlight=False)
-    errors = Console(file=sys.stderr, highlight=False)
+    console = _Console(file=sys.stdout, highlight=False)
+    errors = _Console(file=sys.stderr, highlight=False)
     try:
         code = _run(sys.argv[1:] if argv is None else argv, console)
     except GraderError as error:
-        errors.print(f"[bold red]grade: error:[/] {error}", soft_wrap=True, markup=True)
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        message = lines[0]
+        if len(lines) > 1:  # details (e.g. pytest's own output) are for the instructor
+            message += f" ({_keep_for_report(str(error))})"
+        errors.print(f"[bold red]grade: error:[/] {escape(message)}", soft_wrap=True)
         code = error.exit_code
     except KeyboardInterrupt:
-        errors.print("grade: interrupted")
+        errors.print("grade: interrupted", soft_wrap=True)
         code = 130
     except Exception:
-        log = Path(tempfile.gettempdir()) / "grade-crash.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        errors.print(f"grade: internal error: the grader failed; please report it with {log}")
+        where = _keep_for_report(traceback.format_exc())
+        errors.print(f"grade: internal error: the grader failed; {escape(where)}", soft_wrap=True)
         code = 3
     if argv is None:
         sys.exit(code)
