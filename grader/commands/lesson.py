@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
 from grader import history
 from grader.curriculum import Lesson
-from grader.errors import SetupError
+from grader.errors import InfrastructureError, SetupError
 from grader.learner.zygote import Zygote
 from grader.report.files import write_atomic
 from grader.report.terminal import TerminalReport
@@ -38,16 +40,16 @@ def main(
     path = exercise_path(lesson) if own_file else submission
     assert path is not None
     read_submission(path)  # fail fast, before any grading, on a bad path
-    if json_out is not None and not json_out.parent.exists():
-        raise SetupError(f"cannot write {json_out}: its folder does not exist; create it first")
+    if json_out is not None:
+        _check_json_out(json_out, path)
     command = f"grade {lesson.name}" + ("" if own_file else f" --submission {display_path(path)}")
     report = TerminalReport(console, show_hints=hints, verbose=verbose)
 
     def grade_once() -> int:
         report.header(lesson, display_path(path))
-        results = grade_submission(
+        results = _interruptible(lambda: grade_submission(
             lesson, path, zygote=zygote, on_result=report.check, call_timeout=call_timeout
-        )
+        ))
         results.submission = display_path(path)
         report.summary(lesson, results, command)
         _save(results, json_out, own_file)
@@ -59,9 +61,57 @@ def main(
     return code
 
 
+def _interruptible(grade: Callable[[], GradingResults]) -> GradingResults:
+    """Run ``grade``; a Ctrl-C during it stays a KeyboardInterrupt.
+
+    pytest catches the KeyboardInterrupt and ends with "interrupted", which the runner reports as
+    checks that could not run; the user only pressed Ctrl-C.
+    """
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        return grade()
+    try:
+        signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:  # not in the main thread: signals are not ours to handle
+        return grade()
+    try:
+        return grade()
+    except InfrastructureError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_json_out(json_out: Path, submission: Path) -> None:
+    """A SetupError, before any grading, when ``--json OUT`` cannot or must not be written."""
+    if json_out.is_dir():
+        raise SetupError(f"--json {json_out} is a folder: pass a file name, e.g. "
+                         f"{json_out / 'results.json'}")
+    if not json_out.parent.is_dir():
+        raise SetupError(f"cannot write {json_out}: its folder does not exist; create it first")
+    if json_out.resolve() == submission.resolve():
+        raise SetupError(f"--json {json_out} would overwrite the file being graded: "
+                         "pass another file name, e.g. results.json")
+
+
 def _save(results: GradingResults, json_out: Path | None, own_file: bool) -> None:
     if json_out is not None:
-        write_atomic(json_out, json.dumps(results.to_gradescope(), indent=2) + "\n")
+        try:
+            write_atomic(json_out, json.dumps(results.to_gradescope(), indent=2) + "\n")
+        except OSError as exc:
+            raise SetupError(
+                f"cannot write {json_out} ({exc.strerror or exc}): check the path and its "
+                "permissions"
+            ) from None
     root = find_root()
     if own_file and root is not None:
         history.record(root, results)
@@ -72,7 +122,9 @@ def _watch(path: Path, console: Console, grade_once, code: int) -> int:
     from watchfiles import watch
 
     target = path.resolve()
-    console.print(f"\n[dim]Watching {display_path(path)}: save it to grade again, Ctrl-C to stop.[/]")
+    console.print(
+        f"\n[dim]Watching {display_path(path)}: save it to grade again, Ctrl-C to stop.[/]"
+    )
     try:
         for changes in watch(target.parent, debounce=300, step=50, rust_timeout=0):
             if not any(Path(changed).resolve() == target for _, changed in changes):
