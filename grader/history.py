@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -26,7 +27,9 @@ def record(root: Path, results: GradingResults) -> None:
     """Remember this grading of the learner's own file (best score is kept)."""
     history = load(root)
     entry = history.get(results.lesson, {})
-    best = entry.get("best", 0.0) if isinstance(entry, dict) else 0.0
+    best = entry.get("best") if isinstance(entry, dict) else None
+    if type(best) not in (int, float):  # a hand-edited or damaged history counts as none
+        best = 0.0
     history[results.lesson] = {
         "best": max(float(best), results.total),
         "last": results.total,
@@ -34,7 +37,5 @@ def record(root: Path, results: GradingResults) -> None:
         "last_graded": time.strftime("%Y-%m-%d %H:%M"),
         "sha256": results.sha256,
     }
-    try:
+    with contextlib.suppress(OSError):  # a read-only course folder must not stop grading
         write_atomic(root / HISTORY, json.dumps(history, indent=2, sort_keys=True))
-    except OSError:
-        pass  # a read-only course folder must not stop grading

@@ -20,6 +20,8 @@ def main(*, console: Console) -> int:
         possible = lesson.max_points
         entry = scores.get(lesson.stem) or {}
         best = entry.get("best") if isinstance(entry, dict) else None
+        if type(best) not in (int, float):  # a damaged history shows as not graded
+            best = None
         if root is None or not (root / "exercises" / lesson.filename).exists():
             status = "[dim]file missing[/]"
         elif best is None:

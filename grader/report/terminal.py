@@ -18,7 +18,9 @@ def _points(value: float) -> str:
 class TerminalReport:
     """Prints a lesson's checks as they complete, then the total and the next step."""
 
-    def __init__(self, console: Console, *, show_hints: bool = False, verbose: bool = False) -> None:
+    def __init__(
+        self, console: Console, *, show_hints: bool = False, verbose: bool = False
+    ) -> None:
         self.console = console
         self.show_hints = show_hints
         self.verbose = verbose
