@@ -1,0 +1,33 @@
+"""Correct: fit has its own loop with one cached keras SGD optimizer; train_step uses assign_sub."""
+
+import keras
+import tensorflow as tf
+
+
+def predict(x, W, b):
+    return W * x + b
+
+
+def mse_loss(y_pred, y_true):
+    return tf.reduce_mean(tf.square(y_pred - y_true))
+
+
+def train_step(x, y, W, b, learning_rate):
+    with tf.GradientTape() as tape:
+        loss = mse_loss(predict(x, W, b), y)
+    grad_W, grad_b = tape.gradient(loss, [W, b])
+    W.assign_sub(learning_rate * grad_W)
+    b.assign_sub(learning_rate * grad_b)
+    return loss
+
+
+def fit(x, y, steps=201, learning_rate=0.5):
+    W = tf.Variable(tf.random.uniform([1], -1.0, 1.0), name="W")
+    b = tf.Variable(tf.zeros([1]), name="b")
+    optimizer = keras.optimizers.SGD(learning_rate)
+    variables = [W, b]
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = mse_loss(predict(x, W, b), y)
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+    return W, b

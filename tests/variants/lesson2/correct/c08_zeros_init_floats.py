@@ -1,0 +1,29 @@
+"""Correct: W and b start at zero; fit returns Python floats."""
+
+import tensorflow as tf
+
+
+def predict(x, W, b):
+    return W * x + b
+
+
+def mse_loss(y_pred, y_true):
+    error = y_pred - y_true
+    return tf.reduce_mean(error * error)
+
+
+def train_step(x, y, W, b, learning_rate):
+    with tf.GradientTape() as tape:
+        loss = mse_loss(predict(x, W, b), y)
+    grad_W, grad_b = tape.gradient(loss, [W, b])
+    W.assign_sub(learning_rate * grad_W)
+    b.assign_sub(learning_rate * grad_b)
+    return loss
+
+
+def fit(x, y, steps=201, learning_rate=0.5):
+    W = tf.Variable(tf.zeros([1]))
+    b = tf.Variable(tf.zeros([1]))
+    for _ in range(steps):
+        train_step(x, y, W, b, learning_rate)
+    return float(W.numpy()[0]), float(b.numpy()[0])
