@@ -1,0 +1,31 @@
+"""Buggy: fit creates float64 variables from numpy; they do not mix with float32 x."""
+
+# expect-fail: fit_returns_pair, fit_recovers_line, fit_other_line
+
+import numpy as np
+import tensorflow as tf
+
+
+def predict(x, W, b):
+    return W * x + b
+
+
+def mse_loss(y_pred, y_true):
+    return tf.reduce_mean(tf.square(y_pred - y_true))
+
+
+def train_step(x, y, W, b, learning_rate):
+    with tf.GradientTape() as tape:
+        loss = mse_loss(predict(x, W, b), y)
+    grad_W, grad_b = tape.gradient(loss, [W, b])
+    W.assign_sub(learning_rate * grad_W)
+    b.assign_sub(learning_rate * grad_b)
+    return loss
+
+
+def fit(x, y, steps=201, learning_rate=0.5):
+    W = tf.Variable(np.random.uniform(-1.0, 1.0, 1))
+    b = tf.Variable(np.zeros(1))
+    for _ in range(steps):
+        train_step(x, y, W, b, learning_rate)
+    return W, b
