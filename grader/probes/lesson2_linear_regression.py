@@ -17,9 +17,10 @@ def _parameters(W: np.ndarray, b: np.ndarray, as_variables: bool) -> tuple[Any, 
 
 
 def predict(module: ModuleType, x: np.ndarray, W: np.ndarray, b: np.ndarray,
-            as_variables: bool) -> Any:
+            as_variables: bool, call_label: str = "predict(x, W, b)") -> Any:
+    """predict on tf.Variables or on constant tensors; ``call_label`` names the call in errors."""
     W_in, b_in = _parameters(W, b, as_variables)
-    current_label("predict(x, W, b)")
+    current_label(call_label)
     return module.predict(tf.constant(x), W_in, b_in)
 
 
@@ -28,18 +29,32 @@ def mse_loss(module: ModuleType, y_pred: np.ndarray, y_true: np.ndarray) -> Any:
     return module.mse_loss(tf.constant(y_pred), tf.constant(y_true))
 
 
+def _shape(value: Any) -> list[int] | None:
+    """The shape of what predict returned, as plain data (None when it has none we can read)."""
+    try:
+        return [int(d) for d in value.shape]
+    except Exception:
+        return None
+
+
 def loss_and_gradient(module: ModuleType, x: np.ndarray, y: np.ndarray,
                       points: list[tuple[float, float]]) -> list[dict[str, Any]]:
-    """The learner's loss (and its tape gradient) at each (W, b) point, with shape-(1,) variables."""
+    """The learner's loss (and its tape gradient) at each (W, b) point, with shape-(1,) variables.
+
+    Each answer also carries the shape of the prediction, so that the check can tell a loss that
+    is wrong because predict's output broadcasts against y.
+    """
     answers = []
     for w_value, b_value in points:
         W = tf.Variable(np.array([w_value], dtype=np.float32))
         b = tf.Variable(np.array([b_value], dtype=np.float32))
         current_label("mse_loss(predict(x, W, b), y) under tf.GradientTape")
         with tf.GradientTape() as tape:
-            loss = module.mse_loss(module.predict(tf.constant(x), W, b), tf.constant(y))
+            prediction = module.predict(tf.constant(x), W, b)
+            loss = module.mse_loss(prediction, tf.constant(y))
         grads = tape.gradient(loss, [W, b])
-        answers.append({"loss": loss, "grad_W": grads[0], "grad_b": grads[1]})
+        answers.append({"loss": loss, "grad_W": grads[0], "grad_b": grads[1],
+                        "prediction_shape": _shape(prediction)})
     return answers
 
 
