@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.error import HTTPError, URLError
 
 import numpy as np
 
@@ -252,7 +253,18 @@ def _download(origin: str, file_hash: str | None, cache_dir: str | None) -> Path
             raise SetupError(f"{NO_DATA} ({one_line(error)})") from error
         raise _checksum_error(origin, file_hash, cache_dir) from error
     except Exception as error:  # Keras turns URL errors into a bare Exception
-        raise SetupError(f"{NO_DATA} (download from {origin} failed: {one_line(error)})") from error
+        reason = _download_failure(error)
+        raise SetupError(f"{NO_DATA} (download from {origin} failed: {reason})") from error
+
+
+def _download_failure(error: Exception) -> str:
+    """Why a download failed, in a few words (Keras' wrapper repeats the URL)."""
+    cause = error.__context__ if isinstance(error.__context__, URLError) else error
+    if isinstance(cause, HTTPError):
+        return f"HTTP {cause.code} {cause.reason}"
+    if isinstance(cause, URLError):
+        return " ".join(str(cause.reason).split())
+    return one_line(error)
 
 
 def _get_file(get_file, origin: str, file_hash: str | None, cache_dir: str | None) -> str:
