@@ -19,15 +19,17 @@ from grader.learner.wire import Array
 PROBES = "lesson3_softmax_mnist"
 PIXELS, CLASSES = 784, 10
 
-#: The training budget of the held-out check: the 2016 batch size and step size, 300 steps
-#: instead of 1000 (the grading split has 8,000 training images, not 55,000).
-TRAIN_STEPS = 300
-TRAIN_BATCH_SIZE = 100
+#: The training budget of the held-out check: 2016's step size 0.5, with batches of 500 instead
+#: of 100 and 200 steps instead of 1000 (12.5 passes over the 8,000 training images). Larger
+#: batches make the result depend less on the shuffle, so the reference's accuracy varies
+#: little and the threshold can sit above the usual mistakes.
+TRAIN_STEPS = 200
+TRAIN_BATCH_SIZE = 500
 TRAIN_LEARNING_RATE = 0.5
 TRAIN_TIMEOUT_S = 120
 #: Calibrated with benchmarks/calibrate_lesson3.py; the table is in course/lesson3.md.
-HELD_OUT_THRESHOLD = 0.90
-REFERENCE_ACCURACY = "about 92.8 %"
+HELD_OUT_THRESHOLD = 0.91
+REFERENCE_ACCURACY = "about 93 %"
 
 FD_STEP = 1e-2  # for central differences of the float32 loss
 STEP_RATE = 0.25  # the learning rate of the one-step check: neither 0.5 nor 1
