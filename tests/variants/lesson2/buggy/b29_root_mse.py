@@ -1,0 +1,30 @@
+"""Buggy: mse_loss is the root mean squared error (tf.sqrt of the mean)."""
+
+# expect-fail: mse_loss_value, loss_gradient, train_step_returns_loss, train_step_follows_gradient, fit_recovers_line, fit_other_line
+
+import tensorflow as tf
+
+
+def predict(x, W, b):
+    return W * x + b
+
+
+def mse_loss(y_pred, y_true):
+    return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))
+
+
+def train_step(x, y, W, b, learning_rate):
+    with tf.GradientTape() as tape:
+        loss = mse_loss(predict(x, W, b), y)
+    grad_W, grad_b = tape.gradient(loss, [W, b])
+    W.assign_sub(learning_rate * grad_W)
+    b.assign_sub(learning_rate * grad_b)
+    return loss
+
+
+def fit(x, y, steps=201, learning_rate=0.5):
+    W = tf.Variable(tf.random.uniform([1], -1.0, 1.0))
+    b = tf.Variable(tf.zeros([1]))
+    for _ in range(steps):
+        train_step(x, y, W, b, learning_rate)
+    return W, b
