@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+_DTYPE_MISMATCH = (
+    "Two tensors in one op have different dtypes: create both with the same dtype "
+    "(tf.cast one of them, or pass dtype=tf.int64 / tf.float32 when you create it)."
+)
+
 _ADVICE: list[tuple[str, str, str]] = [
     (
         "ValueError",
@@ -18,10 +23,40 @@ _ADVICE: list[tuple[str, str, str]] = [
     ),
     (
         "",
-        "was expected to be a",
-        "Two tensors in one op have different dtypes: create both with the same dtype "
-        "(tf.cast one of them, or pass dtype=tf.int64 / tf.float32 when you create it).",
+        "object has no attribute 'numpy'",
+        "Inside a tf.function tensors are symbolic: they get values only when the graph runs, "
+        "so .numpy() works only eagerly. Return the tensor itself.",
     ),
+    (
+        "",
+        "which is out of scope",
+        "A tensor made inside a traced loop or branch was used outside it, for example "
+        "through a Python list: a loop over a tensor (`for i in tf.range(n)`, or range(n) once "
+        "n is a tensor) becomes a tf.while_loop when traced. Loop over a Python int instead, "
+        "or collect the values in a tf.TensorArray.",
+    ),
+    (
+        "",
+        "after one iteration. Use tf.autograph.experimental.set_loop_options",
+        "A tensor that changes shape in a loop over a tensor (tf.range) needs a shape "
+        "invariant when traced: loop over the Python int n instead, or collect the values in a "
+        "tf.TensorArray.",
+    ),
+    (
+        "",
+        "Tried to stack elements of an empty list with non-fully-defined element_shape",
+        "An empty tf.TensorArray cannot be stacked without knowing its elements' shape: create "
+        "it with element_shape=() (or handle n == 0 before the loop).",
+    ),
+    (
+        "",
+        "with length 0 shorter than minimum length",
+        "An op got an empty list of tensors (tf.concat([]), tf.add_n([]), ...): handle the "
+        "empty case before it (an empty result is tf.zeros([0], dtype=...)).",
+    ),
+    ("", "that don't all match", _DTYPE_MISMATCH),
+    ("", "that does not match type", _DTYPE_MISMATCH),
+    ("", "was expected to be a", _DTYPE_MISMATCH),
     (
         "AttributeError",
         "object has no attribute 'assign",
