@@ -10,6 +10,8 @@ import tensorflow as tf
 from grader.learner.worker import current_label
 from grader.probes._graphs import op_types
 
+_TF_FUNCTION = tf.types.experimental.PolymorphicFunction
+
 
 def call(module: ModuleType, name: str, args: list[Any]) -> Any:
     """``module.name(*args)`` as is."""
@@ -17,33 +19,73 @@ def call(module: ModuleType, name: str, args: list[Any]) -> Any:
     return getattr(module, name)(*args)
 
 
-def counter(module: ModuleType, calls: int, counters: int = 1) -> dict[str, Any]:
-    """Make ``counters`` counters and call them in turn; describe the first one's graph."""
+def _snapshot(value: Any) -> Any:
+    """A returned tf.Variable's value now (it may change on the next call); anything else as is."""
+    return value.read_value() if isinstance(value, tf.Variable) else value
+
+
+def _tf_function_of(made: Any) -> Any:
+    """The tf.function behind a counter: the counter itself, or its ``__call__`` (an object
+    whose class decorates ``__call__`` with ``@tf.function``); ``None`` for anything else."""
+    if isinstance(made, _TF_FUNCTION):
+        return made
+    bound_call = getattr(made, "__call__", None)  # noqa: B004 - the attribute itself is wanted
+    return bound_call if isinstance(bound_call, _TF_FUNCTION) else None
+
+
+def counter(
+    module: ModuleType, calls: int, counters: int = 1, trace: bool = False
+) -> dict[str, Any]:
+    """Make ``counters`` counters and call them in turn; with ``trace``, describe the graph
+    of the first one.
+
+    A counter that returns its variable itself is seen with the value it had at each call.
+    """
     current_label("make_counter()")
     made = [module.make_counter() for _ in range(counters)]
     first = made[0]
+    function = _tf_function_of(first)
     description: dict[str, Any] = {
-        "is_tf_function": isinstance(first, tf.types.experimental.PolymorphicFunction),
+        "is_tf_function": function is not None,
         "callable": callable(first),
+        "kind": type(first).__name__,
         "values": [],
     }
     for index in range(calls):
         current_label("calling the counter that make_counter() returned")
-        description["values"].append(made[index % counters]())
-    if description["is_tf_function"]:
-        concrete = first.get_concrete_function()
+        description["values"].append(_snapshot(made[index % counters]()))
+    if trace and callable(first):
+        # A plain Python counter is traced here as tf.function would trace it, so that what
+        # its graph would hold is judged apart from the missing @tf.function.
+        current_label("tracing the counter that make_counter() returned")
+        concrete = (function or tf.function(first)).get_concrete_function()
         description["ops"] = op_types(concrete.graph)
-        description["captured_variables"] = len(concrete.variables)
+        # Variables the graph captures, as resource handles: `concrete.variables` misses those
+        # only read (`count + 1`).
+        description["captured_variables"] = sum(
+            1 for captured in concrete.captured_inputs if captured.dtype == tf.resource
+        )
     return description
 
 
-def traced_fibonacci(module: ModuleType, sizes: list[int]) -> dict[str, Any]:
-    """Wrap ``fibonacci`` in one ``tf.function`` and call it for each size (retracing)."""
+def traced_fibonacci(module: ModuleType, sizes: list[int], eager: bool = False) -> dict[str, Any]:
+    """Wrap ``fibonacci`` in one ``tf.function`` and call it for each size (retracing).
+
+    With ``eager``, also call ``fibonacci(n)`` directly just before each traced call, so the
+    grader can tell "wrong when traced" from "wrong either way" (the eager result is ``None``
+    when that call raised).
+    """
     traced = tf.function(module.fibonacci)
-    values = []
+    values, eager_values = [], []
     for n in sizes:
+        if eager:
+            current_label(f"fibonacci({n})")
+            try:
+                eager_values.append(_snapshot(module.fibonacci(n)))
+            except Exception:
+                eager_values.append(None)
         current_label(f"tf.function(fibonacci)({n})")
         values.append(traced(n))
     current_label(f"tracing fibonacci({sizes[0]})")
     graph = traced.get_concrete_function(sizes[0]).graph
-    return {"values": values, "ops": op_types(graph)}
+    return {"values": values, "eager": eager_values, "ops": op_types(graph)}
