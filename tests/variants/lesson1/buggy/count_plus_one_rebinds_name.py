@@ -1,0 +1,33 @@
+"""`count = count + 1` rebinds the Python name to a tensor while tracing: the variable is read, never updated."""
+# expect-fail: counter_counts, counter_graph_updates_variable
+
+import tensorflow as tf
+
+
+def make_counter():
+    count = tf.Variable(0)
+
+    @tf.function
+    def counter():
+        nonlocal count
+        count = count + 1
+        return count
+
+    return counter
+
+
+STEP = tf.constant([[0, 1], [1, 1]], dtype=tf.int64)
+state = tf.Variable([[0], [1]], dtype=tf.int64)
+
+
+def fibonacci(n):
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    state.assign([[0], [1]])
+    numbers = []
+    for _ in range(n):
+        numbers.append(state[0, 0])
+        state.assign(tf.matmul(STEP, state))
+    if not numbers:
+        return tf.zeros([0], dtype=tf.int64)
+    return tf.stack(numbers)

@@ -1,0 +1,32 @@
+"""Counter over a tf.Variable but a plain Python function, never traced into a graph."""
+# expect-fail: counter_is_tf_function
+
+import tensorflow as tf
+
+
+def make_counter():
+    count = tf.Variable(0)
+
+    def counter():
+        count.assign_add(1)
+        return count
+
+    return counter
+
+
+STEP = tf.constant([[0, 1], [1, 1]], dtype=tf.int64)
+state = tf.Variable([[0], [1]], dtype=tf.int64)
+
+
+def fibonacci(n):
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    state.assign([[0], [1]])
+    numbers = []
+    for _ in range(n):
+        numbers.append(state[0, 0])
+        state.assign(tf.matmul(STEP, state))
+    if not numbers:
+        return tf.zeros([0], dtype=tf.int64)
+    return tf.stack(numbers)
+

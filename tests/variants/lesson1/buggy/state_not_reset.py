@@ -1,0 +1,30 @@
+"""The module-level state is never reset: only the first call starts from [[0], [1]]."""
+# expect-fail: fibonacci_values, fibonacci_large, fibonacci_traced
+
+import tensorflow as tf
+
+
+def make_counter():
+    count = tf.Variable(0, dtype=tf.int64)
+
+    @tf.function
+    def counter():
+        return count.assign_add(1)
+
+    return counter
+
+
+STEP = tf.constant([[0, 1], [1, 1]], dtype=tf.int64)
+state = tf.Variable([[0], [1]], dtype=tf.int64)
+
+
+def fibonacci(n):
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    numbers = []
+    for _ in range(n):
+        numbers.append(state[0, 0])
+        state.assign(tf.matmul(STEP, state))
+    if not numbers:
+        return tf.zeros([0], dtype=tf.int64)
+    return tf.stack(numbers)
