@@ -265,10 +265,11 @@ def _judge_step(x: np.ndarray, y: np.ndarray, start: dict[str, float],
          f"dLoss/d{name}, with the gradient of the mean squared error), got {got[name]:.6g}")
 
 
-def _fit(learner, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    value = learner.run(f"{PROBES}:fit", label=f"fit(x, y, {FIT_STEPS}, {FIT_LEARNING_RATE})",
-                        seed=seed, timeout=120, x=x, y=y, steps=FIT_STEPS,
-                        learning_rate=FIT_LEARNING_RATE)
+def _fit(learner, seed: int, x: np.ndarray, y: np.ndarray, steps: int = FIT_STEPS,
+         learning_rate: float = FIT_LEARNING_RATE) -> tuple[float, float]:
+    value = learner.run(f"{PROBES}:fit", label=f"fit(x, y, {steps}, {learning_rate})",
+                        seed=seed, timeout=120, x=x, y=y, steps=steps,
+                        learning_rate=learning_rate)
     if type(value) not in (tuple, list) or len(value) != 2:
         fail(f"fit should return the pair (W, b), got {describe(value)}")
     return (expect_number(value[0], label="the W that fit returned"),
@@ -281,7 +282,7 @@ def _fit(learner, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[float, float
     hint="End fit with `return W, b`.",
 )
 def test_fit_returns_pair(learner, rng, seed):
-    _fit(learner, seed, *_line(rng, 0.1, 0.3))
+    _fit(learner, seed, *_line(rng, 0.1, 0.3), steps=3)
 
 
 def _judge_fit(W: float, b: float, true_W: float, true_b: float) -> None:
@@ -325,3 +326,27 @@ def test_fit_other_line(learner, rng, seed):
         fail(f"on y = {true_W}·x + {true_b} + noise, fit gave W = 0.1, b = 0.3, the answer of "
              "the 2016 data: fit must learn W and b from the x and y it is given")
     _judge_fit(W, b, true_W, true_b)
+
+
+@check(
+    "fit takes exactly `steps` steps of size learning_rate",
+    points=2,
+    hint="Use the steps and learning_rate that fit is given (the grader calls fit with 0, 1 "
+    "and 3 steps and other rates), not fixed numbers.",
+)
+def test_fit_uses_steps_and_learning_rate(learner, rng, seed):
+    x, y = _line(rng, 0.1, 0.3)
+    start = _fit(learner, seed, x, y, steps=0, learning_rate=0.3)
+    if _fit(learner, seed, x, y, steps=0, learning_rate=0.3) != start:
+        return  # the random start does not follow the seed: nothing to compare against
+    for steps, learning_rate in ((1, 0.3), (3, 0.2)):
+        W, b = start
+        for _ in range(steps):
+            grad_W, grad_b = _mse_gradient(x, y, W, b)
+            W, b = W - learning_rate * grad_W, b - learning_rate * grad_b
+        got = _fit(learner, seed, x, y, steps=steps, learning_rate=learning_rate)
+        if not np.allclose(got, (W, b), rtol=1e-3, atol=1e-4):
+            fail(f"from the start (W, b) = ({start[0]:.4f}, {start[1]:.4f}) that fit(x, y, 0, "
+                 f"{0.3}) returned, fit(x, y, {steps}, {learning_rate}) should end at "
+                 f"({W:.4f}, {b:.4f}) after {steps} step(s) of plain gradient descent, but "
+                 f"gave ({got[0]:.4f}, {got[1]:.4f}): are steps and learning_rate used as given?")

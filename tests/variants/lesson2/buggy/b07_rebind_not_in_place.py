@@ -1,6 +1,6 @@
 """Buggy: W = W - lr * g rebinds local names; the caller's variables never change."""
 
-# expect-fail: train_step_in_place, train_step_follows_gradient, fit_recovers_line, fit_other_line
+# expect-fail: train_step_in_place, train_step_follows_gradient, fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 

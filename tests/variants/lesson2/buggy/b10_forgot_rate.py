@@ -1,6 +1,6 @@
 """Buggy: the learning rate is forgotten: W.assign_sub(grad_W)."""
 
-# expect-fail: train_step_follows_gradient, fit_recovers_line, fit_other_line
+# expect-fail: train_step_follows_gradient, fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 

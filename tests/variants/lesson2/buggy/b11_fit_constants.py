@@ -1,6 +1,6 @@
 """Buggy: fit returns the 2016 answer (0.1, 0.3) without training."""
 
-# expect-fail: fit_other_line
+# expect-fail: fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Buggy: fit ignores steps and trains for 10 steps only."""
 
-# expect-fail: fit_recovers_line, fit_other_line
+# expect-fail: fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Buggy: fit creates fresh variables inside the loop, so every step starts over."""
 
-# expect-fail: fit_recovers_line, fit_other_line
+# expect-fail: fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Buggy: fit returns (W, b, losses) instead of the pair (W, b)."""
 
-# expect-fail: fit_returns_pair, fit_recovers_line, fit_other_line
+# expect-fail: fit_returns_pair, fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
 
 import tensorflow as tf
 
