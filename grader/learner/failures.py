@@ -23,8 +23,8 @@ class LearnerFailure(Exception):
         self.message = message
 
 
-class LearnerRaised(LearnerFailure):
-    """The learner's code raised an exception."""
+class _ExceptionReport(LearnerFailure):
+    """An exception raised by the learner's code, as the learner process described it."""
 
     def __init__(self, where: str, error: dict) -> None:
         self.where = where
@@ -36,6 +36,13 @@ class LearnerRaised(LearnerFailure):
         if self.line is None and self.function is None:
             self.function, self.line = _traced_location(self.detail)
         super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        raise NotImplementedError
+
+
+class LearnerRaised(_ExceptionReport):
+    """The learner's code raised an exception during a call."""
 
     def _compose(self) -> str:
         if self.type == "NotImplementedError" and self.function not in (None, "<module>"):
@@ -55,7 +62,7 @@ class LearnerRaised(LearnerFailure):
         return f"{message}\n{advice}" if advice else message
 
 
-class LearnerImportFailed(LearnerRaised):
+class LearnerImportFailed(_ExceptionReport):
     """The learner's file could not be imported (syntax error, exception at import)."""
 
     outcome = "error"
