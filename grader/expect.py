@@ -20,8 +20,11 @@ NUMERIC_KINDS = ("tf.Tensor", "tf.Variable", "ndarray", "numpy scalar")
 
 def describe(value: Any) -> str:
     """How a returned value looks to the learner: "a list", "a tf.Tensor of shape (3,) int32"."""
-    if isinstance(value, (Array, Opaque)):
-        return value.describe() if isinstance(value, Opaque) else f"a {value.describe()}"
+    if isinstance(value, Opaque):
+        return value.describe()
+    if isinstance(value, Array):
+        text = value.describe()
+        return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
     if value is None:
         return "None"
     if type(value) in (list, tuple):
@@ -91,10 +94,9 @@ def expect_close(
         return
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
     where = f" at index {first[0] if len(first) == 1 else first}" if first else ""
-    fail(
-        f"{label} is wrong{where}: expected {_fmt(expected[first])}, got {_fmt(actual[first])}"
-        f" ({int(wrong.sum())} of {wrong.size} values differ)"
-    )
+    count = f" ({int(wrong.sum())} of {wrong.size} values differ)" if wrong.size > 1 else ""
+    fail(f"{label} is wrong{where}: expected {_fmt(expected[first])}, got {_fmt(actual[first])}"
+         f"{count}")
 
 
 def _fmt(value: Any) -> str:

@@ -77,6 +77,23 @@ _ADVICE: list[tuple[str, str, str]] = [
     ),
     (
         "",
+        "Attempting to slice scalar input",
+        "W and b may be scalars: do not index them (W[0]); `W * x + b` broadcasts either way.",
+    ),
+    (
+        "",
+        "A non-persistent GradientTape can only be used to compute one set of gradients",
+        "Call tape.gradient(loss, [W, b]) once for both variables (or create the tape with "
+        "persistent=True).",
+    ),
+    (
+        "",
+        "can only be called for the variables it was originally built with",
+        "A Keras optimizer remembers the variables it first updated: create the optimizer for "
+        "these variables (e.g. inside fit), not once at module level.",
+    ),
+    (
+        "",
         "Incompatible shapes",
         "Two tensors have shapes that do not broadcast: print their .shape and check which one "
         "has an extra or missing axis.",
