@@ -85,7 +85,8 @@ def _run(argv: list[str], console: Console) -> int:
 
     if args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    with Zygote(device=args.device) as zygote:  # warms up while we check the arguments
+    zygote = Zygote(device=args.device)  # started once the arguments are known to be good
+    with contextlib.closing(zygote):
         return lesson_command.main(
             lesson=find_lesson(args.command),
             zygote=zygote,

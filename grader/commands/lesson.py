@@ -42,6 +42,7 @@ def main(
     read_submission(path)  # fail fast, before any grading, on a bad path
     if json_out is not None:
         _check_json_out(json_out, path)
+    zygote.start()  # TensorFlow imports in the background while pytest loads the checks
     command = f"grade {lesson.name}" + ("" if own_file else f" --submission {display_path(path)}")
     report = TerminalReport(console, show_hints=hints, verbose=verbose)
 
