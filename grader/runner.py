@@ -102,6 +102,9 @@ def grade_submission(
         sha256=hashlib.sha256(data).hexdigest(),
         grader_version=__version__,
     )
+    prepare = getattr(lesson.module(), "prepare", None)
+    if callable(prepare):
+        prepare()  # e.g. load the lesson's data: missing data stops here, not in every check
     zygote.wait_ready()  # a machine problem (no TensorFlow, no GPU) stops here, not per check
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout

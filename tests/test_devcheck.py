@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.check import check_info
 from grader.curriculum import lessons
 from tests.conftest import REPO
 
@@ -50,6 +51,17 @@ def test_every_check_has_points_and_a_hint(lesson):
         assert info.points > 0, info.id
         assert len(info.hint.strip()) >= 20, f"{info.id} needs a real hint"
         assert info.title.strip(), info.id
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_every_test_function_is_a_declared_check(lesson):
+    module = lesson.module()
+    for name, obj in vars(module).items():
+        if callable(obj) and getattr(obj, "__module__", None) == module.__name__:
+            is_check = check_info(obj) is not None
+            assert is_check == name.startswith("test_"), (
+                f"{name}: test functions need @check and only they may have it"
+            )
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
