@@ -26,9 +26,9 @@ HIDDEN_UNITS = [128, 32]
 STEPS = 1000
 BATCH_SIZE = 100
 LEARNING_RATE = 0.3
-# Calibrated with benchmarks/calibrate_lesson4.py (table in course/lesson4.md): the reference
-# reaches at least 0.957 over 20 seeds; a linear model (no ReLU) reaches at most 0.936.
-ACCURACY_THRESHOLD = 0.95
+# Calibrated with benchmarks/calibrate_lesson4.py (table in course/lesson4.md): over 20 seeds the
+# reference reaches 0.9555 to 0.9675; the best linear model (no hidden layer) at most 0.9365.
+ACCURACY_THRESHOLD = 0.945
 TRAIN_TIMEOUT_S = 120
 
 # Initial weights: standard deviation × sqrt(fan_in) must lie in this band. He gives sqrt(2),
@@ -192,8 +192,8 @@ def test_init_params_statistics(learner, seed):
         std, mean = float(W64.std()), float(W64.mean())
         if abs(mean) > 0.3 * std:
             fail(f"init_params: {name} has mean {mean:.4g} and standard deviation {std:.4g}: "
-                 "random weights should be centred on 0 (tf.random.uniform(shape) draws from "
-                 "[0, 1); use a normal or a range around 0)")
+                 "random weights should be centred on 0 (a uniform draw with the default range "
+                 "takes values in [0, 1); use a normal or a range around 0)")
         relative = std * np.sqrt(fan_in)
         low, high = RELATIVE_SCALE
         he = np.sqrt(2.0 / fan_in)
@@ -234,8 +234,9 @@ def test_init_params_seed(learner, seed):
 
     if not same(first[0], first[1]):
         fail("init_params(sizes, seed=7) returned different weights on two calls in a row: the "
-             "same seed must always give the same params (an op-level seed such as "
-             "tf.random.normal(..., seed=seed) does not do that; a stateless op does)")
+             "weights must depend on the seed argument only. Draws from the global random "
+             "state, or with an op-level seed (tf.random.normal(..., seed=seed)), change on "
+             "every call; a stateless op with seed=[seed, layer] does not")
     if not same(first[0], again):
         fail("init_params(sizes, seed=7) returned different weights after other random numbers "
              "were drawn: the params must depend on the seed argument only, not on the global "
@@ -451,8 +452,9 @@ def test_train_mlp_gradient_step(learner, rng, seed):
     flat_expected = np.concatenate([g.reshape(-1) for pair in expected for g in pair])
     flat_moved = np.concatenate([g.reshape(-1) for pair in moved for g in pair])
     if not np.any(flat_moved):
-        fail(f"{call}={rate}) returned the same params as with learning_rate=0.0: the step did "
-             "not change them (assign_sub on every W and b, in place?)")
+        fail(f"{call}={rate}) returned the same params as with learning_rate=0.0 (from the same "
+             "start): use the learning_rate argument as the step size, and update every W and b "
+             "in place (assign_sub)")
     ratio = float(flat_moved @ flat_expected / (flat_expected @ flat_expected))
     close = np.allclose(flat_moved, flat_expected, rtol=2e-2, atol=2e-5)
     if not close and np.allclose(flat_moved, ratio * flat_expected, rtol=5e-2, atol=2e-5):
@@ -474,7 +476,7 @@ def test_train_mlp_gradient_step(learner, rng, seed):
 
 
 @check(
-    f"train_mlp's params classify held-out MNIST digits (accuracy ≥ {ACCURACY_THRESHOLD:.0%})",
+    f"train_mlp's params classify held-out MNIST digits (accuracy ≥ {ACCURACY_THRESHOLD:.1%})",
     points=4,
     hint=f"Train for `steps` steps on shuffled batches of `batch_size` images (the grader passes "
     f"hidden_units={HIDDEN_UNITS}, steps={STEPS}, batch_size={BATCH_SIZE}, "
@@ -494,5 +496,5 @@ def test_train_mlp_heldout_accuracy(learner, seed):
     accuracy = correct / len(split.test_labels)
     if accuracy < ACCURACY_THRESHOLD:
         fail(f"the params train_mlp returned classify {correct} of {len(split.test_labels)} "
-             f"held-out images correctly ({accuracy:.1%}); at least {ACCURACY_THRESHOLD:.0%} "
+             f"held-out images correctly ({accuracy:.1%}); at least {ACCURACY_THRESHOLD:.1%} "
              "is needed (the reference reaches about 96 %, a linear model about 93 %)")
