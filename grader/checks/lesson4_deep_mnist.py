@@ -40,6 +40,11 @@ MAX_INITIAL_BIAS = 0.5
 FD_STEP = 1e-2
 
 
+def prepare() -> None:
+    """Load the grading split before any check runs: missing MNIST stops grading with its fix."""
+    grading_split()
+
+
 def _layers(sizes: list[int]) -> list[tuple[int, int]]:
     return list(itertools.pairwise(sizes))
 
