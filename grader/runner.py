@@ -15,7 +15,7 @@ import pytest
 from grader import __version__
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
-from grader.learner.session import DEFAULT_CALL_TIMEOUT_S, LearnerSession
+from grader.learner.session import DEFAULT_CALL_TIMEOUT_S, LearnerSession, ProgressCallback
 from grader.learner.zygote import Zygote
 from grader.pytest_plugin import GradingPlugin
 from grader.results import ERROR, CheckResult, GradingResults
@@ -89,6 +89,7 @@ def grade_submission(
     *,
     zygote: Zygote,
     on_result: Callable[[CheckResult], None] | None = None,
+    on_progress: ProgressCallback | None = None,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks."""
@@ -109,6 +110,7 @@ def grade_submission(
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout
     ) as session:
+        session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)
         with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
             code = pytest.main(_pytest_args(lesson), plugins=[plugin])

@@ -237,3 +237,26 @@ def test_killing_the_zygote_does_not_stop_grading(session_for, zygote):
     assert call(session_for(source), "kill_parent") == 1
     assert call(session_for(source), "fine") == 7  # a fresh process from a fresh zygote
     assert zygote.restarts == restarts + 1
+
+
+def test_a_long_call_reports_progress(session_for):
+    session = session_for("""
+        import time
+        from grader.learner.worker import report_progress
+        def train():
+            for step in range(4):
+                print(f"step {step}")
+                time.sleep(0.3)
+            report_progress("epoch 2/2")
+            time.sleep(0.4)
+            return 1
+    """)
+    seen = []
+    session.on_progress = lambda label, elapsed, detail: seen.append((label, elapsed, detail))
+    assert call(session, "train") == 1
+    assert seen, "no progress was reported during a 1.6 s call"
+    assert all(label == "train()" for label, _, _ in seen)
+    details = [detail for _, _, detail in seen]
+    assert any(detail.startswith("step ") for detail in details)
+    assert details[-1] == "epoch 2/2"
+    assert [elapsed for _, elapsed, _ in seen] == sorted(elapsed for _, elapsed, _ in seen)

@@ -48,9 +48,13 @@ def main(
 
     def grade_once() -> int:
         report.header(lesson, display_path(path))
-        results = _interruptible(lambda: grade_submission(
-            lesson, path, zygote=zygote, on_result=report.check, call_timeout=call_timeout
-        ))
+        try:
+            results = _interruptible(lambda: grade_submission(
+                lesson, path, zygote=zygote, on_result=report.check,
+                on_progress=report.progress, call_timeout=call_timeout,
+            ))
+        finally:
+            report.end_progress()
         results.submission = display_path(path)
         report.summary(lesson, results, command)
         _save(results, json_out, own_file)

@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,11 @@ from grader.learner.zygote import Child, Zygote
 DEFAULT_CALL_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
 OUTPUT_LIMIT_BYTES = 16 * 1024
+PROGRESS_INTERVAL_S = 0.25
+
+#: ``on_progress(label, elapsed_s, detail)``: a long call is running; ``detail`` is the latest
+#: progress the probe reported, or the last line the learner's code printed.
+ProgressCallback = Callable[[str, float, str], None]
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -60,6 +66,7 @@ class LearnerSession:
         self._import_failure: LearnerFailure | None = None
         self.last_output = ""
         self.processes_started = 0
+        self.on_progress: ProgressCallback | None = None
 
     # -- public ---------------------------------------------------------------------------
 
@@ -147,11 +154,14 @@ class LearnerSession:
     def _await_reply(
         self, child: Child, label: str, timeout: float, output: bytearray
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
+        progress = _Progress(self.on_progress, label, started)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LearnerTimeout(label, timeout)
+            progress.tick(output)
             readable, _, _ = select.select(
                 [child.control, child.output_fd], [], [], min(remaining, 0.1)
             )
@@ -160,7 +170,10 @@ class LearnerSession:
             if child.control in readable:
                 child.control.settimeout(max(remaining, 0.01))
                 try:
-                    return wire.recv_message(child.control)
+                    message = wire.recv_message(child.control)
+                    if set(message) != {"progress"}:
+                        return message
+                    progress.report(str(message["progress"]))
                 except TimeoutError:
                     raise LearnerTimeout(label, timeout) from None
                 except wire.WireError as exc:
@@ -201,3 +214,27 @@ class LearnerSession:
         child.control.close()
         with contextlib.suppress(OSError):
             os.close(child.output_fd)
+
+
+class _Progress:
+    """Calls ``on_progress`` at most every PROGRESS_INTERVAL_S while one call runs."""
+
+    def __init__(self, callback: ProgressCallback | None, label: str, started: float) -> None:
+        self.callback, self.label, self.started = callback, label, started
+        self.detail = ""
+        self.last = started
+
+    def report(self, detail: str) -> None:
+        self.detail = detail
+        self.last = 0.0
+
+    def tick(self, output: bytearray) -> None:
+        now = time.monotonic()
+        if self.callback is None or now - self.last < PROGRESS_INTERVAL_S:
+            return
+        self.last = now
+        detail = self.detail
+        if not detail and output:
+            tail = bytes(output[-400:]).decode("utf-8", "replace").strip().splitlines()
+            detail = tail[-1][:120] if tail else ""
+        self.callback(self.label, now - self.started, detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -15,6 +16,9 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+LOG_AFTER_S = 5.0  # without a terminal, mention a call once it has run this long
+
+
 class TerminalReport:
     """Prints a lesson's checks as they complete, then the total and the next step."""
 
@@ -24,12 +28,34 @@ class TerminalReport:
         self.console = console
         self.show_hints = show_hints
         self.verbose = verbose
+        self._status: Status | None = None
+        self._announced: set[str] = set()
+
+    def progress(self, label: str, elapsed_s: float, detail: str) -> None:
+        """A long call is running: a live status line on a terminal, one line in a log."""
+        text = f"running {label} … {elapsed_s:.0f} s" + (f" · {detail}" if detail else "")
+        if self.console.is_terminal:
+            if self._status is None:
+                self._status = Status(escape(text), console=self.console)
+                self._status.start()
+            else:
+                self._status.update(escape(text))
+        elif elapsed_s >= LOG_AFTER_S and label not in self._announced:
+            self._announced.add(label)
+            self.console.print(f"[dim]… {escape(label)} is still running (training?)[/]")
+
+    def end_progress(self) -> None:
+        """Remove the live status line, if any."""
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
 
     def header(self, lesson: Lesson, submission: str) -> None:
         self.console.print(f"[bold]Lesson {lesson.number} · {escape(lesson.title)}[/]")
         self.console.print(f"[dim]{escape(submission)}[/]")
 
     def check(self, result: CheckResult) -> None:
+        self.end_progress()
         table = Table.grid(padding=(0, 1), expand=True)
         table.add_column(width=4, no_wrap=True)
         table.add_column(ratio=1)
@@ -50,6 +76,7 @@ class TerminalReport:
         self.console.print(table)
 
     def summary(self, lesson: Lesson, results: GradingResults, command: str) -> None:
+        self.end_progress()
         console = self.console
         console.print()
         if results.problem:
