@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -15,12 +16,19 @@ import pytest
 from grader import __version__
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
+from grader.learner import sandbox
 from grader.learner.session import DEFAULT_CALL_TIMEOUT_S, LearnerSession, ProgressCallback
 from grader.learner.zygote import Zygote
 from grader.pytest_plugin import GradingPlugin
 from grader.results import ERROR, CheckResult, GradingResults
 
 MAX_SUBMISSION_BYTES = 2 * 2**20
+
+
+@functools.cache
+def machine_capabilities() -> sandbox.Capabilities:
+    """What isolation this machine allows (probed once per grader process)."""
+    return sandbox.capabilities()
 
 
 def read_submission(path: Path) -> bytes:
@@ -90,9 +98,13 @@ def grade_submission(
     zygote: Zygote,
     on_result: Callable[[CheckResult], None] | None = None,
     on_progress: ProgressCallback | None = None,
+    isolate: bool | None = None,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
 ) -> GradingResults:
-    """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks."""
+    """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
+
+    ``isolate``: run the learner process in the sandbox (default: whenever the machine allows).
+    """
     started = time.monotonic()
     data = read_submission(submission)
     infos = lesson.checks()
@@ -107,8 +119,10 @@ def grade_submission(
     if callable(prepare):
         prepare()  # e.g. load the lesson's data: missing data stops here, not in every check
     zygote.wait_ready()  # a machine problem (no TensorFlow, no GPU) stops here, not per check
+    if isolate is None:
+        isolate = machine_capabilities().isolated
     with LearnerSession(
-        zygote, submission, module_name=lesson.stem, call_timeout=call_timeout
+        zygote, submission, module_name=lesson.stem, call_timeout=call_timeout, isolate=isolate
     ) as session:
         session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)

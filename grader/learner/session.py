@@ -9,6 +9,7 @@ process. An import that fails is remembered: every later call fails with the sam
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import select
 import shutil
@@ -19,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.learner import wire
+from grader.errors import InfrastructureError
+from grader.learner import sandbox, wire
 from grader.learner.failures import (
     LearnerDied,
     LearnerFailure,
@@ -40,6 +42,13 @@ PROGRESS_INTERVAL_S = 0.25
 #: progress the probe reported, or the last line the learner's code printed.
 ProgressCallback = Callable[[str, float, str], None]
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+SANDBOX_TIMEOUT_S = 30.0
+_slots = itertools.count()
+
+
+def _next_slot() -> int:
+    """A learner user id slot, distinct for concurrent sessions of this and other graders."""
+    return os.getpid() * 31 + next(_slots)
 
 
 class LearnerSession:
@@ -53,6 +62,7 @@ class LearnerSession:
         module_name: str,
         call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        isolate: bool = False,
     ) -> None:
         self.zygote = zygote
         self.module_name = module_name
@@ -62,6 +72,11 @@ class LearnerSession:
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
+        self.policy = (
+            sandbox.policy_for(sandbox.secret_folders(source), slot=_next_slot(),
+                               workdir=self.workdir)
+            if isolate else sandbox.Policy()
+        )
         self._child: Child | None = None
         self._import_failure: LearnerFailure | None = None
         self.last_output = ""
@@ -111,8 +126,9 @@ class LearnerSession:
             raise self._import_failure
         if self._child is not None:
             return self._child
-        self._child = self.zygote.fork(self.workdir)
+        self._child = self.zygote.fork(self.workdir, self.policy)
         self.processes_started += 1
+        self._await_sandbox(self._child)
         where = f"importing {self.display_name}"
         request = {"op": "load", "path": self.path, "module": self.module_name, "seed": seed}
         try:
@@ -128,6 +144,24 @@ class LearnerSession:
             self._kill()
             raise self._import_failure
         return self._child
+
+    def _await_sandbox(self, child: Child) -> None:
+        """The learner process's first word, said before any learner code ran: isolated or not."""
+        child.control.settimeout(SANDBOX_TIMEOUT_S)
+        try:
+            hello = wire.recv_message(child.control)
+        except (OSError, EOFError, wire.WireError) as exc:
+            self._kill()
+            raise InfrastructureError(f"a learner process did not start ({exc})") from None
+        finally:
+            with contextlib.suppress(OSError):
+                child.control.settimeout(None)
+        if hello.get("sandbox") != "ok":
+            self._kill()
+            raise InfrastructureError(
+                f"cannot isolate the learner process: {str(hello.get('sandbox'))[:300]} "
+                "(grade without isolation with --no-sandbox, at your own risk)"
+            )
 
     def _exchange(
         self, child: Child, request: dict[str, Any], label: str, timeout: float
@@ -214,6 +248,8 @@ class LearnerSession:
         child.control.close()
         with contextlib.suppress(OSError):
             os.close(child.output_fd)
+        if self.policy.uid is not None:
+            sandbox.sweep(self.policy.uid)  # detached leftovers too
 
 
 class _Progress:

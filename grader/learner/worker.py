@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.learner import wire
+from grader.learner import sandbox, wire
 from grader.learner.plain import to_plain
 
 _state: dict[str, Any] = {"module": None, "source": None, "label": None}
@@ -130,11 +130,22 @@ def serve(sock: socket.socket) -> None:
         wire.send_message(sock, _handle(request))
 
 
-def child_main(control_fd: int, output_fd: int, workdir: str) -> None:
-    """Entry point of a freshly forked learner process; never returns."""
+def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, Any]) -> None:
+    """Entry point of a freshly forked learner process; never returns.
+
+    Before any learner code runs it isolates itself (see :mod:`grader.learner.sandbox`) and
+    tells the trusted side whether that worked: this first message cannot come from learner code.
+    """
     code = 0
     try:
         os.setsid()
+        sock = socket.socket(fileno=control_fd)
+        try:
+            sandbox.enter(sandbox.Policy.from_dict(policy), workdir)
+        except (sandbox.SandboxError, OSError) as exc:
+            wire.send_message(sock, {"sandbox": f"error: {exc}"})
+            raise
+        wire.send_message(sock, {"sandbox": "ok"})
         os.chdir(workdir)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -146,7 +157,7 @@ def child_main(control_fd: int, output_fd: int, workdir: str) -> None:
         sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
         sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
         sys.path.insert(0, workdir)
-        serve(socket.socket(fileno=control_fd))
+        serve(sock)
     except BaseException:
         code = 70
     finally:

@@ -23,8 +23,9 @@ from typing import Any
 
 from grader.errors import InfrastructureError, SetupError
 from grader.learner import wire
+from grader.learner.sandbox import Policy
 
-PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker")
+PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker", "grader.probes")
 STARTUP_TIMEOUT_S = 180.0
 NO_GPU = "TensorFlow sees no GPU on this machine: grade without --device gpu"
 
@@ -119,14 +120,16 @@ class Zygote:
                 self.restarts += 1
         raise AssertionError("unreachable")
 
-    def fork(self, workdir: str) -> Child:
-        """Start a fresh learner process working in ``workdir``."""
+    def fork(self, workdir: str, policy: Policy | None = None) -> Child:
+        """Start a fresh learner process working in ``workdir``, isolated as ``policy`` says."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
         try:
             with self._lock:
                 reply = self._request(
-                    {"op": "fork", "workdir": workdir}, [theirs.fileno(), out_write]
+                    {"op": "fork", "workdir": workdir,
+                     "policy": (policy or Policy()).to_dict()},
+                    [theirs.fileno(), out_write],
                 )
         finally:
             theirs.close()
@@ -202,6 +205,7 @@ def _zygote_main(fd: int, device: str) -> None:
 
         for name in PRELOAD:
             importlib.import_module(name)
+        _preload_probes()
     except BaseException as exc:
         wire.send_message(sock, {"error": f"{type(exc).__name__}: {exc}"})
         return
@@ -222,7 +226,8 @@ def _zygote_main(fd: int, device: str) -> None:
             if pid == 0:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 sock.close()
-                worker.child_main(fds[0], fds[1], str(request["workdir"]))
+                worker.child_main(fds[0], fds[1], str(request["workdir"]),
+                                  request.get("policy") or {})
             for received in fds:
                 os.close(received)
             wire.send_message(sock, {"pid": pid})
@@ -233,6 +238,18 @@ def _zygote_main(fd: int, device: str) -> None:
             for received in fds:
                 os.close(received)
             wire.send_message(sock, {"error": "bad request"})
+
+
+def _preload_probes() -> None:
+    """Import every lesson's probes now: the learner process may not be able to read them later."""
+    import importlib
+    import pkgutil
+
+    import grader.probes
+
+    for module in pkgutil.iter_modules(grader.probes.__path__):
+        with contextlib.suppress(Exception):  # a broken probe fails its own lesson's checks
+            importlib.import_module(f"grader.probes.{module.name}")
 
 
 def _gpu_visible() -> bool:

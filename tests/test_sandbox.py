@@ -1,0 +1,169 @@
+"""The sandbox: an isolated learner process can neither read secrets, reach the network, write
+outside its folder, signal the grader, nor leave processes behind.
+
+These need root and namespaces (as in CI); elsewhere they skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.learner.failures import LearnerRaised
+from grader.learner.sandbox import capabilities
+from grader.learner.session import LearnerSession
+from tests.conftest import REPO
+
+CAPABILITIES = capabilities()
+pytestmark = pytest.mark.skipif(not CAPABILITIES.isolated, reason=CAPABILITIES.explain())
+
+LEARNER = """
+    import os, signal, socket, subprocess
+
+    def uid():
+        return os.getuid()
+
+    def read(path):
+        with open(path, "rb") as handle:
+            return len(handle.read())
+
+    def listdir(path):
+        return sorted(os.listdir(path))
+
+    def connect(port):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return "connected"
+
+    def write(path):
+        with open(path, "w") as handle:
+            handle.write("pwned")
+        return "written"
+
+    def signal_grader(pid):
+        os.kill(pid, signal.SIGTERM)
+        return "sent"
+
+    def orphan():
+        child = subprocess.Popen(["sleep", "600"], start_new_session=True)
+        return child.pid
+
+    def keras_trains():
+        import numpy as np, keras
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile("sgd", "mse")
+        history = model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=2, verbose=0)
+        return len(history.history["loss"])
+"""
+
+
+@pytest.fixture
+def classroom(tmp_path: Path) -> dict[str, Path]:
+    """Two students' folders side by side, as in a batch."""
+    alice, bob = tmp_path / "class" / "alice", tmp_path / "class" / "bob"
+    alice.mkdir(parents=True)
+    bob.mkdir()
+    (alice / "lesson1_warmup.py").write_text(textwrap.dedent(LEARNER), encoding="utf-8")
+    (bob / "lesson1_warmup.py").write_text("SECRET = 'bob'\n", encoding="utf-8")
+    return {"alice": alice / "lesson1_warmup.py", "bob": bob / "lesson1_warmup.py"}
+
+
+@pytest.fixture
+def isolated(zygote, classroom):
+    session = LearnerSession(zygote, classroom["alice"], module_name="lesson1_warmup",
+                             isolate=True)
+    yield session
+    session.close()
+
+
+def call(session: LearnerSession, name: str, *args):
+    return session.run("lesson1_warmup:call", label=f"{name}()", seed=1, name=name,
+                       args=list(args))
+
+
+def test_runs_as_an_unprivileged_user_and_keras_works(isolated):
+    assert call(isolated, "uid") not in (0, os.getuid())
+    assert call(isolated, "keras_trains") == 2
+
+
+@pytest.mark.parametrize("secret", ["solution", "neighbour", "data"])
+def test_cannot_read_secrets(isolated, classroom, secret):
+    path = {
+        "solution": REPO / "solutions" / "lesson1_warmup.py",
+        "neighbour": classroom["bob"],
+        "data": Path(os.environ.get("MNIST_DIR", str(REPO / "solutions"))),
+    }[secret]
+    assert path.exists()
+    reader = "listdir" if path.is_dir() else "read"
+    with pytest.raises(LearnerRaised, match="PermissionError|FileNotFoundError"):
+        call(isolated, reader, str(path))
+
+
+def test_has_no_network_not_even_loopback(isolated):
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(3)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(_accept(server)), daemon=True).start()
+    with pytest.raises(LearnerRaised, match="OSError|ConnectionRefused|unreachable"):
+        call(isolated, "connect", server.getsockname()[1])
+    time.sleep(0.2)
+    server.close()
+    assert accepted in ([], [None])
+
+
+def _accept(server: socket.socket):
+    try:
+        return server.accept()
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("where", ["repo", "tmp"])
+def test_cannot_write_outside_its_folder(isolated, tmp_path, where):
+    target = REPO / "pwned.txt" if where == "repo" else Path("/tmp") / f"pwned-{os.getpid()}"
+    with pytest.raises(LearnerRaised, match="Read-only|PermissionError"):
+        call(isolated, "write", str(target))
+    assert not target.exists()
+    assert call(isolated, "write", "notes.txt") == "written"  # its own folder is writable
+
+
+def test_cannot_signal_the_grader(isolated):
+    with pytest.raises(LearnerRaised, match="PermissionError|ProcessLookupError"):
+        call(isolated, "signal_grader", os.getpid())
+
+
+def test_leaves_no_process_behind(zygote, classroom):
+    session = LearnerSession(zygote, classroom["alice"], module_name="lesson1_warmup",
+                             isolate=True)
+    uid = session.policy.uid
+    call(session, "orphan")
+    assert _processes_of(uid), "the orphan should be running while the session lives"
+    session.close()
+    deadline = time.monotonic() + 5
+    while _processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _processes_of(uid)
+
+
+def _processes_of(uid: int) -> list[int]:
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                state = (entry / "stat").read_text().split(")")[-1].split()[0]
+                if state != "Z":
+                    alive.append(int(entry.name))
+        except OSError:
+            continue
+    return alive
+
+
+def test_the_solutions_get_full_marks_in_the_sandbox(grade):
+    for stem in ("lesson1_warmup", "lesson2_linear_regression"):
+        results = grade(stem.split("_")[0], REPO / "solutions" / f"{stem}.py", isolate=True)
+        assert results.full_marks, {c.id: c.message for c in results.checks if not c.passed}
