@@ -47,6 +47,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"grade {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.add_parser("list", help="lessons, their files, and your best scores")
+    batch = commands.add_parser(
+        "batch", help="instructors: grade a class folder into a gradebook, exports and feedback"
+    )
+    batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                       help="one folder per student holding lesson files (alice/lesson1_warmup.py)")
+    batch.add_argument("--out", type=Path, required=True, metavar="OUT",
+                       help="folder for gradebook.db, grades.csv, summary.md and students/")
+    batch.add_argument("--lessons", metavar="1,2,...",
+                       help="lessons to grade (default: every lesson anyone submitted)")
+    batch.add_argument("--jobs", type=int, metavar="N",
+                       help="grade N submissions at a time (default: the number of CPUs)")
+    batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="time limit of one call of a student's code (default 30)")
     for lesson in lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
@@ -80,6 +93,18 @@ def _run(argv: list[str], console: Console) -> int:
 
         return listing.main(console=console)
 
+    if args.command == "batch":
+        from grader.commands import batch
+
+        return batch.main(
+            submissions=args.submissions,
+            out=args.out,
+            console=console,
+            lessons=_lesson_list(args.lessons),
+            jobs=args.jobs,
+            call_timeout=args.timeout,
+        )
+
     from grader.commands import lesson as lesson_command
     from grader.learner.zygote import Zygote
 
@@ -98,6 +123,18 @@ def _run(argv: list[str], console: Console) -> int:
             verbose=args.verbose,
             call_timeout=args.timeout,
         )
+
+
+def _lesson_list(text: str | None) -> list | None:
+    """``--lessons 1,lesson3`` as lessons, in course order; None when not given."""
+    from grader.curriculum import find_lesson
+
+    if text is None:
+        return None
+    chosen = {find_lesson(part) for part in text.split(",") if part.strip()}
+    if not chosen:
+        raise UsageError("--lessons needs at least one lesson, e.g. --lessons 1,2")
+    return sorted(chosen, key=lambda lesson: lesson.number)
 
 
 def _keep_for_report(details: str) -> str:

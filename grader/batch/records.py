@@ -1,0 +1,120 @@
+"""One student's result for one lesson: what the gradebook stores and the exports render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.curriculum import Lesson
+from grader.results import FAILED, CheckResult, GradingResults
+
+GRADED = "graded"
+MISSING = "missing"
+ERROR = "error"  # the file could not be imported (syntax error, exception at import) or read
+TIMEOUT = "timeout"
+OUT_OF_MEMORY = "out of memory"
+CRASHED = "crashed"
+GRADER_ERROR = "grader error"  # a check of ours failed: tell whoever maintains the grader
+
+# The status of a lesson is the worst thing that happened while grading it, in this order; the
+# score is always the sum of the checks' points, exactly as `grade lessonN --submission` gives.
+_SEVERITY = (CRASHED, OUT_OF_MEMORY, TIMEOUT, ERROR, GRADER_ERROR)
+STATUSES = (GRADED, MISSING, *_SEVERITY)
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    """A lesson as the gradebook knows it (it may hold lessons this grader no longer has)."""
+
+    stem: str
+    number: int
+    title: str
+
+    @property
+    def name(self) -> str:
+        return f"lesson{self.number}"
+
+
+@dataclass
+class LessonRecord:
+    """The outcome of one student × lesson."""
+
+    student: str
+    lesson: str  # the lesson's stem, e.g. "lesson1_warmup"
+    status: str
+    sha256: str | None  # None when there is no file
+    grader_version: str
+    checks: list[CheckResult] = field(default_factory=list)
+    problem: str = ""  # one line on why the status is not "graded"
+    duration_s: float = 0.0
+    graded_at: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 6)
+
+
+def from_results(
+    student: str, lesson: Lesson, results: GradingResults, grader_version: str
+) -> LessonRecord:
+    """The record of a graded file, its status the worst outcome among its checks."""
+    status, problem = GRADED, ""
+    outcomes = [c.outcome for c in results.checks]
+    for candidate in _SEVERITY:
+        if candidate in outcomes:
+            status = candidate
+            first = next(c for c in results.checks if c.outcome == candidate)
+            problem = results.problem or f"{first.title}: {first.message}"
+            break
+    return LessonRecord(
+        student=student,
+        lesson=lesson.stem,
+        status=status,
+        sha256=results.sha256,
+        grader_version=grader_version,
+        checks=list(results.checks),
+        problem=_one_line(problem),
+        duration_s=results.duration_s,
+    )
+
+
+def without_grading(
+    student: str,
+    lesson: Lesson,
+    *,
+    status: str,
+    problem: str,
+    sha256: str | None,
+    grader_version: str,
+) -> LessonRecord:
+    """The record of a file that was not graded (missing, unreadable): every check at 0."""
+    return LessonRecord(
+        student=student,
+        lesson=lesson.stem,
+        status=status,
+        sha256=sha256,
+        grader_version=grader_version,
+        checks=[
+            CheckResult(
+                id=info.id, title=info.title, max_points=info.points, points=0.0,
+                status=FAILED, message=problem, hint=info.hint, outcome=status,
+            )
+            for info in lesson.checks()
+        ],
+        problem=problem,
+    )
+
+
+def _one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def results_from_dict(data: dict) -> GradingResults:
+    """A :class:`GradingResults` back from its ``to_dict()`` (as a batch worker sends it)."""
+    fields = {k: v for k, v in data.items() if k not in ("total", "possible", "full_marks")}
+    checks = [CheckResult(**check) for check in fields.pop("checks")]
+    return GradingResults(**fields, checks=checks)

@@ -1,0 +1,203 @@
+"""``grade batch SUBMISSIONS --out OUT``: grade a class into a gradebook, exports and feedback."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from grader.batch import exports, summary
+from grader.batch.discovery import discover
+from grader.batch.gradebook import FILENAME, Gradebook
+from grader.batch.records import (
+    CRASHED,
+    ERROR,
+    GRADED,
+    MISSING,
+    LessonInfo,
+    LessonRecord,
+    from_results,
+    results_from_dict,
+    without_grading,
+)
+from grader.batch.scheduling import Done, Job, run
+from grader.batch.versions import grader_version
+from grader.curriculum import Lesson
+from grader.errors import InfrastructureError, SetupError, UsageError
+from grader.runner import read_submission
+
+LOCK_NAME = ".grade-batch.lock"
+
+
+def main(
+    *,
+    submissions: Path,
+    out: Path,
+    console: Console,
+    lessons: list[Lesson] | None = None,
+    jobs: int | None = None,
+    call_timeout: float = 30.0,
+    device: str = "cpu",
+) -> int:
+    """Grade every student × lesson not yet in the gradebook; write exports; return 0."""
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
+    if call_timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if not submissions.is_dir():
+        raise SetupError(f"{submissions}: no such folder; pass the folder holding one folder "
+                         "per student")
+    _make_out(out)
+    with _exclusive(out):
+        found = discover(submissions, wanted=lessons, exclude=out)
+        versions = {lesson.stem: grader_version(lesson) for lesson in found.lessons}
+        with Gradebook(out / FILENAME) as book:
+            book.register(found.students, [(x, versions[x.stem]) for x in found.lessons])
+            stored = book.keys()
+            direct: list[LessonRecord] = []
+            todo: list[Job] = []
+            for sub in found.submissions:
+                version = versions[sub.lesson.stem]
+                sha, problem = _fingerprint(sub.path)
+                if stored.get((sub.student, sub.lesson.stem)) == (sha, version):
+                    continue
+                if sub.path is None:
+                    direct.append(without_grading(
+                        sub.student, sub.lesson, status=MISSING, sha256=None,
+                        grader_version=version,
+                        problem=f"no file {sub.lesson.filename} in {sub.student}/"))
+                elif problem:
+                    direct.append(without_grading(
+                        sub.student, sub.lesson, status=ERROR, sha256=sha,
+                        grader_version=version, problem=problem))
+                else:
+                    todo.append(Job(sub.student, sub.lesson, sub.path))
+            skipped = len(found.submissions) - len(direct) - len(todo)
+            _announce(console, found, skipped, len(direct), len(todo), min(workers, len(todo)))
+            for record in direct:
+                book.record(record)
+            _grade(console, book, todo, workers=workers, call_timeout=call_timeout,
+                   device=device, versions=versions)
+            records = book.records()
+            lessons_known = {stem: LessonInfo(stem, number, title)
+                             for stem, number, title in book.lessons()}
+        exports.remove_stale_temporaries(out)
+        exports.write_all(out, records, lessons_known)
+        lesson_stats, check_stats = summary.summarize(records, lessons_known)
+        exports.write(out / "summary.md", summary.markdown(lesson_stats, check_stats))
+    console.print()
+    summary.render(console, lesson_stats, check_stats)
+    console.print(f"\nGradebook: {out / FILENAME}\nExports: {out / 'grades.csv'}, "
+                  f"{out / 'summary.md'}, {out / exports.STUDENTS_DIR}/<student>/"
+                  "{results.json, junit.xml, feedback.md}", soft_wrap=True)
+    return 0
+
+
+def _make_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise SetupError(f"--out {out} is a file: pass a folder (it is created if needed)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SetupError(
+            f"cannot create --out {out} ({exc.strerror or exc}): check the path") from None
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One ``grade batch`` at a time per OUT folder (the lock goes with the process, even -9)."""
+    try:
+        handle = (out / LOCK_NAME).open("a")
+    except OSError as exc:
+        raise InfrastructureError(f"cannot write in {out} ({exc.strerror or exc}): check its "
+                                  "permissions and free space") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InfrastructureError(
+                f"another grade batch is writing {out}: wait for it to end (or stop it) and "
+                "run again") from None
+        yield
+
+
+def _fingerprint(path: Path | None) -> tuple[str | None, str]:
+    """The file's sha256 (None if absent or unreadable) and why it cannot be graded, if so."""
+    if path is None:
+        return None, ""
+    try:
+        data = read_submission(path)
+    except SetupError as error:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest(), str(error)
+        except OSError:
+            return None, str(error)
+    return hashlib.sha256(data).hexdigest(), ""
+
+
+def _announce(console: Console, found, skipped: int, direct: int, todo: int, workers: int) -> None:
+    names = ", ".join(lesson.name for lesson in found.lessons)
+    console.print(f"{len(found.students)} students ({found.layout}), lessons {names}: "
+                  f"{skipped} results already in the gradebook, {direct} recorded without "
+                  f"grading (missing or unreadable files), {todo} to grade"
+                  + (f" on {workers} workers" if todo else ""), soft_wrap=True)
+    for stray in found.unrecognized:
+        console.print(f"[yellow]not a lesson file, ignored:[/] {escape(str(stray))}",
+                      soft_wrap=True)
+
+
+def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
+    job, reply = done.job, done.reply
+    version = versions[job.lesson.stem]
+    if "results" in reply:
+        return from_results(job.student, job.lesson, results_from_dict(reply["results"]),
+                            version)
+    for key, status in (("unreadable", ERROR), ("crashed", CRASHED)):
+        if key in reply:
+            return without_grading(job.student, job.lesson, status=status,
+                                   sha256=_fingerprint(job.path)[0], grader_version=version,
+                                   problem=str(reply[key]))
+    if "infrastructure" in reply:
+        raise InfrastructureError(str(reply["infrastructure"]))
+    detail = str(reply.get("internal", reply))
+    raise InfrastructureError(
+        f"the grader failed while grading {job.path} (a bug of the grader, not the student's)"
+        f"\n{detail}")
+
+
+def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
+           call_timeout: float, device: str, versions: dict[str, str]) -> None:
+    if not todo:
+        return
+    columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("grading", total=len(todo))
+        results = run(todo, workers=workers, call_timeout=call_timeout, device=device)
+        try:
+            for done in results:
+                record = _record_of(done, versions)
+                book.record(record)
+                if record.status != GRADED:
+                    progress.console.print(
+                        f"{escape(record.student)} {done.job.lesson.name}: "
+                        f"{record.score:g}/{record.max_score:g} {record.status}: "
+                        f"{escape(record.problem)}", soft_wrap=True)
+                progress.advance(task)
+        finally:
+            results.close()
