@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade N submissions at a time (default: the number of CPUs)")
     batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                        help="time limit of one call of a student's code (default 30)")
+    site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
+    site.add_argument("--out", type=Path, metavar="DIR",
+                      help="the folder to build into (default: build/site in the course)")
+    site.add_argument("--no-figures", action="store_false", dest="figures",
+                      help="skip the figures made by running the solutions")
     for lesson in lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
@@ -92,6 +97,10 @@ def _run(argv: list[str], console: Console) -> int:
         from grader.commands import listing
 
         return listing.main(console=console)
+    if args.command == "site":
+        from grader.commands import site
+
+        return site.main(out=args.out, console=console, figures=args.figures)
 
     if args.command == "batch":
         from grader.commands import batch

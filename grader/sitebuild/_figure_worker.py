@@ -1,0 +1,51 @@
+"""Run in a subprocess by the site builder: import each reference solution, make its figures.
+
+    python -m grader.sitebuild._figure_worker '[{"stem": …, "solution": …, "out": …}]' [--mnist]
+
+Writes ``<out>/<figure>.png`` and, when a lesson is complete, ``<out>/done.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(f"_site_solution_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str]) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import tensorflow as tf
+
+    jobs = json.loads(argv[0])
+    split = None
+    if "--mnist" in argv[1:]:
+        from grader.data.mnist import grading_split
+
+        split = grading_split()
+    for job in jobs:
+        tf.random.set_seed(0)
+        np.random.seed(0)
+        out = Path(job["out"])
+        recipe = importlib.import_module(f"grader.sitebuild.recipes.{job['stem']}")
+        recipe.make(_load(Path(job["solution"]), job["stem"]), out, split)
+        names = sorted(p.name for p in out.glob("*.png"))
+        (out / "done.json").write_text(json.dumps({"figures": names}), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,145 @@
+"""Figures made by running the reference solutions, in a subprocess, cached by content.
+
+Each lesson with a recipe module (:mod:`grader.sitebuild.recipes`) gets a cache folder
+``<cache>/<stem>/<key>/`` where the key hashes the solution file, the recipe, the worker and
+whether MNIST was available. A rebuild with the same key copies the PNGs and runs nothing; all
+stale lessons are made by one worker process (TensorFlow is imported once).
+
+Figures that need MNIST are made only when the data is already on this machine (``MNIST_DIR``,
+or Keras' cached ``mnist.npz``): the site build never downloads. Without it the page says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from grader.sitebuild.errors import SiteError
+
+FORMAT = "1"  # bump to remake every cached figure
+WORKER_TIMEOUT = 900.0
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One picture of a lesson page."""
+
+    name: str  # the PNG is <name>.png
+    caption: str
+    alt: str
+    needs_mnist: bool = False
+
+
+@dataclass(frozen=True)
+class MadeFigure:
+    """A figure as a page shows it: where its PNG is (site-relative), or why there is none."""
+
+    figure: Figure
+    src: str | None  # "figures/lesson2-fit.png", or None when it could not be made
+    missing_reason: str = ""
+
+
+def recipe(stem: str) -> ModuleType | None:
+    """The recipe module of a lesson, or None when the lesson has no figures."""
+    if not (_HERE / "recipes" / f"{stem}.py").is_file():
+        return None
+    return importlib.import_module(f"grader.sitebuild.recipes.{stem}")
+
+
+def mnist_available() -> bool:
+    """Is MNIST already here (``MNIST_DIR`` or Keras' cache)? Never downloads."""
+    folder = os.environ.get("MNIST_DIR", "").strip()
+    if folder:
+        path = Path(folder).expanduser()
+        return (path / "mnist.npz").is_file() or any(path.glob("t10k-images*"))
+    home = Path(os.environ.get("KERAS_HOME", "") or Path.home() / ".keras")
+    return (home / "datasets" / "mnist.npz").is_file()
+
+
+def cache_key(solution: Path, recipe_module: ModuleType, mnist: bool) -> str:
+    digest = hashlib.sha256(f"format {FORMAT} mnist {mnist}\n".encode())
+    for path in (solution, Path(recipe_module.__file__ or ""), _HERE / "_figure_worker.py",
+                 _HERE / "recipes" / "_plot.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class FigureJob:
+    stem: str
+    solution: Path
+    folder: Path  # the cache folder of this key
+    figures: tuple[Figure, ...]
+
+
+def make_figures(
+    lessons: list[tuple[str, Path]], cache: Path, *, mnist: bool | None = None
+) -> tuple[dict[str, list[tuple[Figure, Path | None]]], int]:
+    """For each ``(stem, solution)``: its figures and their cached PNG (None: needs MNIST).
+
+    Returns that and how many lessons had to be made (0 when everything came from the cache).
+    """
+    mnist = mnist_available() if mnist is None else mnist
+    jobs, results = [], {}
+    for stem, solution in lessons:
+        module = recipe(stem)
+        if module is None:
+            continue
+        figures = tuple(module.FIGURES)
+        folder = cache / stem / cache_key(solution, module, mnist)
+        jobs.append(FigureJob(stem, solution, folder, figures))
+    stale = [job for job in jobs if not (job.folder / "done.json").is_file()]
+    if stale:
+        _run_worker(stale, mnist, cache)
+    for job in jobs:
+        made = []
+        for figure in job.figures:
+            png = job.folder / f"{figure.name}.png"
+            if png.is_file():
+                made.append((figure, png))
+            elif figure.needs_mnist and not mnist:
+                made.append((figure, None))
+            else:
+                raise SiteError(
+                    f"grader/sitebuild/recipes/{job.stem}.py did not make {figure.name}.png"
+                )
+        results[job.stem] = made
+        for other in job.folder.parent.iterdir():  # drop figures of older solutions
+            if other != job.folder and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+    return results, len(stale)
+
+
+def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    for job in jobs:
+        shutil.rmtree(job.folder, ignore_errors=True)
+        job.folder.mkdir(parents=True)
+    spec = [
+        {"stem": job.stem, "solution": str(job.solution), "out": str(job.folder)}
+        for job in jobs
+    ]
+    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    log = cache / "worker.log"
+    command = [sys.executable, "-m", "grader.sitebuild._figure_worker", json.dumps(spec)]
+    if mnist:
+        command.append("--mnist")
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True,
+                              timeout=WORKER_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise SiteError(f"making the figures took more than {WORKER_TIMEOUT:.0f} s") from None
+    log.write_text(done.stdout + done.stderr, encoding="utf-8")
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit code {done.returncode}"
+        raise SiteError(f"making the figures failed: {last} (the whole output is in {log})")

@@ -1,0 +1,132 @@
+"""Lesson notes to HTML: markdown-it-py, math as MathML (latex2mathml), code through Pygments.
+
+Notes may include code from the tested files instead of pasting it, with a line of its own::
+
+    <!-- include: exercises/lesson2_linear_regression.py#predict -->
+
+(the whole file without ``#name``). A missing file or function fails the build naming the note.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from grader.sitebuild.code import highlight
+from grader.sitebuild.errors import SiteError
+from grader.sitebuild.sources import Paths, python_functions
+
+INCLUDE = re.compile(r"^<!--\s*include:\s*(?P<path>[^#\s]+)(?:#(?P<name>\w+))?\s*-->\s*$")
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass
+class RenderedNotes:
+    """A note as HTML, with its title, its headings and its plain text (for search)."""
+
+    title: str
+    html: str
+    headings: list[Heading] = field(default_factory=list)
+    text: str = ""
+    includes: list[str] = field(default_factory=list)
+
+
+def _math(latex: str, options: dict) -> str:
+    display = "block" if options.get("display_mode") else "inline"
+    try:
+        return latex2mathml.converter.convert(latex, display=display)
+    except Exception as error:  # latex2mathml raises many types for bad LaTeX
+        raise SiteError(f"cannot render the math ${latex}$: {error}") from None
+
+
+def _highlight_fence(code: str, lang: str, _attrs: str) -> str:
+    return highlight(code, lang or "text")
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight_fence}).enable("table")
+    md.use(dollarmath_plugin, allow_digits=False, renderer=_math)
+    md.use(anchors_plugin, min_level=2, max_level=3)
+    return md
+
+
+def expand_includes(text: str, source: Path, paths: Paths) -> tuple[str, list[str]]:
+    """Replace every include line by a fenced block of the file's (or function's) text."""
+    out, included = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = INCLUDE.match(line.strip())
+        if not match:
+            out.append(line)
+            continue
+        where = f"{paths.relative(source)}:{number}"
+        target = (paths.root / match["path"]).resolve()
+        if not target.is_relative_to(paths.root) or not target.is_file():
+            raise SiteError(f"{where}: the included file {match['path']} does not exist")
+        code = target.read_text(encoding="utf-8")
+        if match["name"]:
+            functions = {f.name: f for f in python_functions(target, code)}
+            if match["name"] not in functions:
+                raise SiteError(
+                    f"{where}: {match['path']} has no function {match['name']} to include"
+                )
+            code = functions[match["name"]].source
+        included.append(paths.relative(target))
+        fence = "~~~~" if "```" in code else "```"
+        lang = "python" if target.suffix == ".py" else ""
+        out.extend([f"{fence}{lang}", code.rstrip("\n"), fence])
+    return "\n".join(out) + "\n", included
+
+
+def render_notes(text: str, source: Path, paths: Paths) -> RenderedNotes:
+    """Render a lesson note; the first ``# heading`` becomes the title, not part of the body."""
+    expanded, included = expand_includes(text, source, paths)
+    md = _parser()
+    try:
+        tokens = md.parse(expanded)
+    except SiteError as error:
+        raise SiteError(f"{paths.relative(source)}: {error}") from None
+    title = ""
+    if len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
+        title = tokens[1].content
+        tokens = tokens[3:]
+    headings, words = [], []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            inline = tokens[index + 1]
+            headings.append(Heading(int(token.tag[1]), str(token.attrs.get("id", "")),
+                                    inline.content))
+        if token.type == "inline":
+            words.append(plain(token.content))
+        elif token.type in ("fence", "code_block", "math_block"):
+            words.append(token.content)
+    try:
+        body = md.renderer.render(tokens, md.options, {})
+    except SiteError as error:
+        raise SiteError(f"{paths.relative(source)}: {error}") from None
+    return RenderedNotes(title, body, headings, " ".join(" ".join(words).split()), included)
+
+
+def plain(inline: str) -> str:
+    """Markdown inline text without its markup, for the search index."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", inline)
+    return html.unescape(re.sub(r"[`*_$\\]", "", text))
+
+
+def inline(text: str) -> str:
+    """One line of markdown (a hint, a check title) as inline HTML."""
+    md = MarkdownIt("commonmark", {"html": False})
+    md.use(dollarmath_plugin, allow_digits=False, renderer=_math)
+    return md.renderInline(text)
