@@ -44,8 +44,13 @@ class RenderedNotes:
     includes: list[str] = field(default_factory=list)
 
 
+TEXT = re.compile(r"\\(text)\{([^{}]*)\}")
+
+
 def _math(latex: str, options: dict) -> str:
     display = "block" if options.get("display_mode") else "inline"
+    # latex2mathml keeps the backslash of an escaped underscore in text ("fan\_in")
+    latex = TEXT.sub(lambda m: f"\\{m[1]}{{{m[2].replace(chr(92) + '_', '_')}}}", latex)
     try:
         return latex2mathml.converter.convert(latex, display=display)
     except Exception as error:  # latex2mathml raises many types for bad LaTeX
