@@ -11,16 +11,34 @@ never leave this process.
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import numpy as np
 
 from grader.check import check
 from grader.data.mnist import grading_split
-from grader.expect import expect_array, expect_close, fail
-from grader.learner.wire import Array
+from grader.expect import describe, expect_array, expect_close, fail
+from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
+from grader.learner.failures import LearnerFailure
+from grader.learner.wire import Array, Opaque
+from grader.pytest_plugin import seed_for
 
 PROBES = "lesson6_conv_mnist"
+
+# The training budget: the grader calls model.fit itself on the 8,000 grading images (reshaped
+# to 28×28×1) with these epochs and batch size, once per grading, with this seed. See
+# course/lesson6.md.
+EPOCHS = 2
+BATCH_SIZE = 50
+TRAINING_SEED = seed_for("lesson6_conv_mnist::training")
+# Calibrated with benchmarks/calibrate_lesson6.py (table in course/lesson6.md).
+ACCURACY_THRESHOLD = 0.95
+TRAIN_TIMEOUT_S = 150
+# "It trains": the mean cross-entropy on these training images must fall to this fraction of
+# the untrained model's.
+LOSS_IMAGES = 1000
+LOSS_RATIO = 0.5
 
 
 def prepare() -> None:
@@ -245,3 +263,274 @@ def test_max_pool_odd_sizes(learner, rng, seed):
     inputs = [rng.normal(0.0, 1.0, (1, 7, 5, 2)).astype(np.float32),
               -rng.uniform(0.1, 1.0, (3, 9, 3, 1)).astype(np.float32)]
     _max_pool(learner, seed, inputs, odd=True)
+
+
+# -- build_convnet -----------------------------------------------------------------------------
+
+INPUT_SHAPE = (28, 28, 1)
+PASS_THROUGH = ("InputLayer", "Dropout", "Flatten", "Reshape", "MaxPooling2D",
+                "AveragePooling2D", "GlobalAveragePooling2D")
+
+
+def _rebuild(description: Any, call: str) -> Any:
+    """The learner's model, rebuilt here from its description (allow-list of layers)."""
+    if type(description) is not dict:
+        fail(f"{call} should return a compiled keras.Model, got {describe(description)}")
+    if description.get("class") not in ("Sequential", "Functional") and not str(
+            description.get("module", "")).startswith("keras."):
+        fail(f"{call} should return a compiled keras.Model (keras.Sequential or "
+             f"keras.Model(inputs, outputs)), got a {str(description.get('class'))[:80]}")
+    try:
+        return rebuild_model(description)
+    except ModelRejected as rejected:
+        fail(f"{call}: {rejected}")
+
+
+def _conv_layers(model: Any) -> list[Any]:
+    return [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+
+
+def _output_kind(model: Any) -> tuple[str, str]:
+    """("logits" | "probabilities" | "other", what the last layer that computes does)."""
+    for layer in reversed(model.layers):
+        kind = type(layer).__name__
+        if kind in PASS_THROUGH:
+            continue
+        if kind == "Softmax":
+            return "probabilities", "a Softmax layer"
+        if kind == "ReLU":
+            return "other", "a ReLU layer"
+        activation = layer.get_config().get("activation", "linear")
+        if kind not in ("Dense", "Conv2D", "Activation"):
+            return "logits", f"a {kind} layer"
+        where = f"the output layer ({kind})" if kind != "Activation" else "an Activation layer"
+        if activation == "softmax":
+            return "probabilities", f"{where} with softmax"
+        if activation == "linear":
+            return "logits", f"{where} without activation"
+        return "other", f"{where} with {activation}"
+    return "other", "no layer"
+
+
+def _loss_kind(loss: Any) -> tuple[str, bool | None]:
+    """("sparse" | "one-hot" | "other" | "none", from_logits) of the compiled loss."""
+    if type(loss) is not dict:
+        return "none", None
+    name = str(loss.get("name", ""))
+    simple = name.lower().replace("_", "")
+    from_logits = loss.get("from_logits")
+    if loss.get("kind") in ("name", "function"):
+        from_logits = False  # keras' loss functions and names default to probabilities
+    if simple in ("sparsecategoricalcrossentropy", "sparsecategoricalcrossentropyloss"):
+        return "sparse", from_logits if type(from_logits) is bool else False
+    if simple in ("categoricalcrossentropy", "categoricalcrossentropyloss"):
+        return "one-hot", from_logits
+    return "other", from_logits
+
+
+def _loss_name(loss: Any) -> str:
+    return str(loss.get("name", "?"))[:80] if type(loss) is dict else "no loss"
+
+
+def _build_convnets(learner, seed) -> list[tuple[int, Any, Any]]:
+    counts = [10, 7]
+    descriptions = learner.run(f"{PROBES}:build_convnet", label="build_convnet(num_classes)",
+                               seed=seed, class_counts=counts)
+    return [(count, description, _rebuild(description, f"build_convnet({count})"))
+            for count, description in zip(counts, descriptions, strict=True)]
+
+
+@check(
+    "build_convnet(num_classes) is a compiled Keras model from 28×28×1 images to num_classes "
+    "outputs",
+    points=2,
+    hint="Start with keras.Input(shape=(28, 28, 1)) (the grader feeds images of that shape), "
+    "end with keras.layers.Dense(num_classes) using the argument, and call model.compile("
+    "optimizer=..., loss=...) before returning the model. Use standard Keras layers "
+    "(Conv2D, MaxPooling2D, Flatten, Dense, Dropout, ...): the grader rebuilds your model "
+    "from its configuration.",
+)
+def test_convnet_shapes(learner, seed):
+    for count, description, model in _build_convnets(learner, seed):
+        call = f"build_convnet({count})"
+        got_input = tuple(model.input_shape[1:])
+        if got_input != INPUT_SHAPE:
+            extra = " (flattened images)" if got_input == (784,) else ""
+            fail(f"{call}: the model takes inputs of shape {got_input}{extra}; it should take "
+                 "28×28×1 images: keras.Input(shape=(28, 28, 1)). Convolutions need the "
+                 "picture's height, width and channels")
+        got_output = tuple(model.output_shape[1:])
+        if got_output != (count,):
+            fail(f"{call}: the model's output has shape {got_output}; it should give "
+                 f"{count} numbers per image, one per class: end with "
+                 "keras.layers.Dense(num_classes), using the argument")
+        if not description.get("compiled") or description.get("loss") is None:
+            fail(f"{call} returned a model that is not compiled: call model.compile(optimizer="
+                 "keras.optimizers.Adam(1e-3), loss=...) before returning it")
+
+
+@check(
+    "build_convnet has at least two convolution layers",
+    points=2,
+    hint="Two stages of keras.layers.Conv2D(filters, 5, padding=\"same\", activation="
+    "\"relu\") each followed by keras.layers.MaxPooling2D(2, padding=\"same\"), as the 2016 "
+    "network had, before Flatten and the Dense output layer.",
+)
+def test_convnet_convolutions(learner, seed):
+    for count, _, model in _build_convnets(learner, seed)[:1]:
+        convolutions = _conv_layers(model)
+        if len(convolutions) < 2:
+            kinds = ", ".join(type(layer).__name__ for layer in model.layers[1:]) or "none"
+            fail(f"build_convnet({count}) has {len(convolutions)} convolution layer"
+                 f"{'s' if len(convolutions) != 1 else ''} (Conv2D); at least two are needed. "
+                 f"Its layers: {kinds}")
+
+
+@check(
+    "build_convnet's loss fits its output: logits with from_logits=True, or softmax "
+    "probabilities",
+    points=2,
+    hint="The labels are class ids, so the loss is keras.losses.SparseCategoricalCrossentropy. "
+    "If the last layer is Dense(num_classes) without activation (logits), pass "
+    "from_logits=True; if it has activation=\"softmax\", leave from_logits=False. Not both "
+    "softmax and from_logits=True (softmax twice).",
+)
+def test_convnet_loss(learner, seed):
+    count, description, model = _build_convnets(learner, seed)[0]
+    call = f"build_convnet({count})"
+    loss = description.get("loss")
+    kind, from_logits = _loss_kind(loss)
+    output, what = _output_kind(model)
+    if kind == "none":
+        fail(f"{call} returned a model without a loss: compile it with loss=keras.losses."
+             "SparseCategoricalCrossentropy(from_logits=True)")
+    if kind == "one-hot":
+        fail(f"{call} is compiled with {_loss_name(loss)}, which expects one-hot labels; the "
+             "labels are class ids (0..9): use SparseCategoricalCrossentropy")
+    if kind == "other":
+        fail(f"{call} is compiled with the loss {_loss_name(loss)}: a classifier of class ids "
+             "learns from keras.losses.SparseCategoricalCrossentropy (cross-entropy)")
+    if output == "other":
+        fail(f"{call}: the model ends with {what}: the output layer should give logits (no "
+             "activation) or probabilities (softmax); other activations distort the scores "
+             "the loss compares")
+    if output == "probabilities" and from_logits:
+        fail(f"{call}: the model ends with {what}, but the loss has from_logits=True: your "
+             "outputs go through softmax twice. Drop the softmax (logits) or set "
+             "from_logits=False")
+    if output == "logits" and not from_logits:
+        fail(f"{call}: the model ends with {what} (logits), but the loss has "
+             "from_logits=False and takes them for probabilities: pass from_logits=True")
+
+
+# -- training (once per grading, shared by the two checks below) -------------------------------
+
+_TRAINED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _trained(learner) -> tuple[Any, Any]:
+    """(untrained model, trained model), rebuilt here; trains once per learner session."""
+    if learner not in _TRAINED:
+        split = grading_split()
+        try:
+            _TRAINED[learner] = learner.run(
+                f"{PROBES}:train_convnet", label=f"model.fit(..., epochs={EPOCHS}, "
+                f"batch_size={BATCH_SIZE})", seed=TRAINING_SEED, timeout=TRAIN_TIMEOUT_S,
+                images=split.train_images, labels=split.train_labels, epochs=EPOCHS,
+                batch_size=BATCH_SIZE)
+        except LearnerFailure as failure:
+            _TRAINED[learner] = failure
+    answer = _TRAINED[learner]
+    if isinstance(answer, LearnerFailure):
+        raise answer
+    if type(answer) is not dict or isinstance(answer, Opaque):
+        fail("the grader could not read the trained model")
+    before = _rebuild(answer.get("before"), "build_convnet(10)")
+    after = _rebuild(answer.get("after"), "the model after model.fit")
+    return before, after
+
+
+def _cross_entropy(model: Any, output: str, images: np.ndarray, labels: np.ndarray) -> float:
+    scores = np.asarray(model(images.reshape(-1, *INPUT_SHAPE), training=False), np.float64)
+    if output == "probabilities":
+        return float(-np.log(np.clip(scores[np.arange(len(labels)), labels], 1e-7, 1.0)).mean())
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(labels)), labels].mean())
+
+
+def _finite(model: Any) -> bool:
+    return all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+@check(
+    "the convnet learns: model.fit lowers its loss on the training images",
+    points=2,
+    hint=f"The grader trains your model with model.fit(images of shape (8000, 28, 28, 1), "
+    f"labels, epochs={EPOCHS}, batch_size={BATCH_SIZE}). Compile it with an optimizer that "
+    "moves (keras.optimizers.Adam(1e-3)), keep the layers trainable, and keep the model small "
+    "enough to train in well under a minute (16 and 32 filters of 5×5 take seconds).",
+)
+def test_convnet_trains(learner):
+    before, after = _trained(learner)
+    if not _finite(after):
+        fail("after model.fit the model's weights hold NaN or infinity: training diverged "
+             "(is the learning rate small, like Adam's 1e-3?)")
+    if all(np.array_equal(a, b) for a, b in zip(before.get_weights(), after.get_weights(),
+                                                strict=True)):
+        fail("model.fit did not change any weight: is the learning rate 0, or are the "
+             "layers frozen (trainable=False)?")
+    split = grading_split()
+    images, labels = split.train_images[:LOSS_IMAGES], split.train_labels[:LOSS_IMAGES]
+    output = _output_kind(after)[0]
+    start = _cross_entropy(before, output, images, labels)
+    end = _cross_entropy(after, output, images, labels)
+    if not end <= LOSS_RATIO * start:
+        fail(f"after model.fit (epochs={EPOCHS}, batch_size={BATCH_SIZE}) the cross-entropy on "
+             f"{LOSS_IMAGES} training images went from {start:.3f} to {end:.3f}; it should at "
+             f"least halve. Check the optimizer and its learning rate, and the loss")
+
+
+def _why_inaccurate(model: Any) -> str:
+    """Likely reasons, from the architecture, why a trained convnet is not accurate."""
+    reasons = []
+    layers = model.layers
+    for index, layer in enumerate(layers):
+        if type(layer).__name__ != "Conv2D" or layer.get_config().get("activation") != "linear":
+            continue
+        following = next((type(n).__name__ for n in layers[index + 1:]
+                          if type(n).__name__ not in ("MaxPooling2D", "AveragePooling2D",
+                                                      "Dropout", "BatchNormalization")), None)
+        if following not in ("ReLU", "Activation"):
+            reasons.append(f"convolution layer '{layer.name}' has no activation: without "
+                           "ReLU the layers collapse into one linear map")
+            break
+    output, what = _output_kind(model)
+    if output == "other":
+        reasons.append(f"the model ends with {what}")
+    return (" Possible causes: " + "; ".join(reasons) + ".") if reasons else ""
+
+
+@check(
+    f"the trained convnet classifies held-out MNIST digits (accuracy ≥ {ACCURACY_THRESHOLD:.0%})",
+    points=4,
+    hint=f"The grader trains your model for {EPOCHS} epochs with batch_size={BATCH_SIZE} on "
+    "8,000 images, then measures it on 2,000 others. Two Conv2D + ReLU + MaxPooling2D stages "
+    "with a linear Dense output and Adam(1e-3) reach about 97 %; a model without ReLU is "
+    "linear and stays near 91 %.",
+)
+def test_convnet_heldout_accuracy(learner):
+    _, model = _trained(learner)
+    if not _finite(model):
+        fail("after model.fit the model's weights hold NaN or infinity: training diverged")
+    split = grading_split()
+    if tuple(model.output_shape[1:]) != (10,):
+        fail(f"the model build_convnet(10) returned gives outputs of shape "
+             f"{tuple(model.output_shape[1:])}, not 10 class scores")
+    accuracy = held_out_accuracy(model, split.test_images.reshape(-1, *INPUT_SHAPE),
+                                 split.test_labels)
+    correct = round(accuracy * len(split.test_labels))
+    if accuracy < ACCURACY_THRESHOLD:
+        fail(f"after training, your convnet classifies {correct} of {len(split.test_labels)} "
+             f"held-out images correctly ({accuracy:.1%}); at least {ACCURACY_THRESHOLD:.0%} "
+             f"is needed (the reference reaches about 97 %).{_why_inaccurate(model)}")
