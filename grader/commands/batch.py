@@ -143,11 +143,17 @@ def _fingerprint(path: Path | None) -> tuple[str | None, str]:
     try:
         data = read_submission(path)
     except SetupError as error:
+        problem = _for_student(str(error), path)
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest(), str(error)
+            return hashlib.sha256(path.read_bytes()).hexdigest(), problem
         except OSError:
-            return None, str(error)
+            return None, problem
     return hashlib.sha256(data).hexdigest(), ""
+
+
+def _for_student(message: str, path: Path) -> str:
+    """``message`` without the instructor's folders: feedback is handed back as is."""
+    return message.replace(str(path), path.name)
 
 
 def _announce(console: Console, found, skipped: int, direct: int, todo: int, workers: int) -> None:
@@ -171,7 +177,7 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
         if key in reply:
             return without_grading(job.student, job.lesson, status=status,
                                    sha256=_fingerprint(job.path)[0], grader_version=version,
-                                   problem=str(reply[key]))
+                                   problem=_for_student(str(reply[key]), job.path))
     if "infrastructure" in reply:
         raise InfrastructureError(str(reply["infrastructure"]))
     detail = str(reply.get("internal", reply))
