@@ -400,3 +400,43 @@ def test_a_full_disk_is_an_infrastructure_error_and_loses_nothing(tmp_path: Path
         with pytest.raises(InfrastructureError, match="disk is full"):
             book.record(big)
         assert [(r.student, r.status) for r in book.records()] == [("alice", "missing")]
+
+
+# -- in-process: discovery and outcomes --------------------------------------------------------
+
+
+def test_discovery_finds_students_lessons_and_strays_and_skips_out(tmp_path: Path) -> None:
+    from grader.batch.discovery import discover
+
+    root = _write_class(tmp_path / "class", skip=("alice", "bob", "dave", "erin"))
+    (root / "grading").mkdir()  # --out inside the class folder is not a student
+    (root / ".git").mkdir()
+    found = discover(root, exclude=root / "grading")
+    assert found.students == ["carol", "frank"]
+    assert [lesson.name for lesson in found.lessons] == ["lesson1", "lesson2"]
+    assert {(s.student, s.lesson.name): s.path is not None for s in found.submissions} == {
+        ("carol", "lesson1"): True, ("carol", "lesson2"): False,
+        ("frank", "lesson1"): True, ("frank", "lesson2"): True}
+    assert [p.name for p in found.unrecognized] == ["notes.py"]
+
+
+def test_a_lesson_status_is_the_worst_outcome_and_its_score_the_checks_points() -> None:
+    from grader.batch.records import from_results
+    from grader.results import CheckResult, GradingResults
+
+    def results(*outcomes: str) -> GradingResults:
+        checks = [CheckResult(id=f"c{n}", title=f"check {n}", max_points=2.0,
+                              points=2.0 if outcome == "passed" else 0.0,
+                              status="passed" if outcome == "passed" else "failed",
+                              outcome=outcome, message=f"{outcome} here")
+                  for n, outcome in enumerate(outcomes)]
+        return GradingResults("lesson1_warmup", "t", "f.py", "0" * 64, "v", checks=checks)
+
+    cases = {("passed", "failed"): "graded", ("passed", "timeout", "failed"): "timeout",
+             ("timeout", "out of memory"): "out of memory", ("out of memory", "crashed"):
+             "crashed", ("error", "error"): "error", ("passed", "grader error"): "grader error"}
+    for outcomes, status in cases.items():
+        record = from_results("alice", LESSON1, results(*outcomes), "v")
+        assert record.status == status, outcomes
+        assert record.score == 2.0 * outcomes.count("passed")
+        assert (record.problem == "") == (status == "graded")

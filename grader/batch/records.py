@@ -67,7 +67,10 @@ def from_results(
         if candidate in outcomes:
             status = candidate
             first = next(c for c in results.checks if c.outcome == candidate)
-            problem = results.problem or f"{first.title}: {first.message}"
+            # an import that hung or crashed names the import, not the first check that needed it
+            about_import = first.message.startswith("importing ")
+            problem = results.problem or (
+                first.message if about_import else f"{first.title}: {first.message}")
             break
     return LessonRecord(
         student=student,
