@@ -100,7 +100,7 @@ def test_cannot_read_secrets(isolated, classroom, secret):
     }[secret]
     assert path.exists()
     reader = "listdir" if path.is_dir() else "read"
-    with pytest.raises(LearnerRaised, match="PermissionError|FileNotFoundError"):
+    with pytest.raises(LearnerRaised, match=r"PermissionError|FileNotFoundError"):
         call(isolated, reader, str(path))
 
 
@@ -109,7 +109,7 @@ def test_has_no_network_not_even_loopback(isolated):
     server.settimeout(3)
     accepted = []
     threading.Thread(target=lambda: accepted.append(_accept(server)), daemon=True).start()
-    with pytest.raises(LearnerRaised, match="OSError|ConnectionRefused|unreachable"):
+    with pytest.raises(LearnerRaised, match=r"OSError|ConnectionRefused|unreachable"):
         call(isolated, "connect", server.getsockname()[1])
     time.sleep(0.2)
     server.close()
@@ -126,14 +126,14 @@ def _accept(server: socket.socket):
 @pytest.mark.parametrize("where", ["repo", "tmp"])
 def test_cannot_write_outside_its_folder(isolated, tmp_path, where):
     target = REPO / "pwned.txt" if where == "repo" else Path("/tmp") / f"pwned-{os.getpid()}"
-    with pytest.raises(LearnerRaised, match="Read-only|PermissionError"):
+    with pytest.raises(LearnerRaised, match=r"Read-only|PermissionError"):
         call(isolated, "write", str(target))
     assert not target.exists()
     assert call(isolated, "write", "notes.txt") == "written"  # its own folder is writable
 
 
 def test_cannot_signal_the_grader(isolated):
-    with pytest.raises(LearnerRaised, match="PermissionError|ProcessLookupError"):
+    with pytest.raises(LearnerRaised, match=r"PermissionError|ProcessLookupError"):
         call(isolated, "signal_grader", os.getpid())
 
 
@@ -167,3 +167,72 @@ def test_the_solutions_get_full_marks_in_the_sandbox(grade):
     for stem in ("lesson1_warmup", "lesson2_linear_regression"):
         results = grade(stem.split("_")[0], REPO / "solutions" / f"{stem}.py", isolate=True)
         assert results.full_marks, {c.id: c.message for c in results.checks if not c.passed}
+
+
+def test_autograph_works_in_the_sandbox(zygote, tmp_path):
+    path = tmp_path / "lesson1_warmup.py"
+    path.write_text(textwrap.dedent("""
+        import tensorflow as tf
+
+        @tf.function
+        def sign(x):
+            if x > 0:  # a tensor condition: AutoGraph turns it into tf.cond
+                return tf.constant(1)
+            return tf.constant(-1)
+
+        def both():
+            return [int(sign(tf.constant(3.0))), int(sign(tf.constant(-2.0)))]
+    """), encoding="utf-8")
+    with LearnerSession(zygote, path, module_name="lesson1_warmup", isolate=True) as session:
+        assert call(session, "both") == [1, -1]
+        assert "AutoGraph could not transform" not in session.last_output
+
+
+def test_killing_the_grader_kills_its_learner_processes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    hang = tmp_path / "lesson1_warmup.py"
+    hang.write_text("def make_counter():\n    while True:\n        pass\n", encoding="utf-8")
+    before = set(_learner_pids())
+    grade = subprocess.Popen([str(Path(sys.executable).parent / "grade"), "lesson1",
+                              "--submission", str(hang), "--timeout", "120"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not set(_learner_pids()) - before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        learners = set(_learner_pids()) - before
+        assert learners, "the learner process never started"
+    finally:
+        grade.send_signal(signal.SIGKILL)
+        grade.wait()
+    deadline = time.monotonic() + 10
+    while learners & set(_learner_pids()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not learners & set(_learner_pids())
+
+
+def _learner_pids() -> list[int]:
+    from grader.learner.sandbox import FIRST_UID, UID_COUNT
+
+    return [
+        int(entry.name) for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and _uid_of(entry) in range(FIRST_UID, FIRST_UID + UID_COUNT)
+        and _state_of(entry) != "Z"
+    ]
+
+
+def _uid_of(entry: Path) -> int:
+    try:
+        return entry.stat().st_uid
+    except OSError:
+        return -1
+
+
+def _state_of(entry: Path) -> str:
+    try:
+        return (entry / "stat").read_text().split(")")[-1].split()[0]
+    except (OSError, IndexError):
+        return "?"

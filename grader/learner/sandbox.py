@@ -23,6 +23,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ def enter(policy: Policy, workdir: str) -> None:
         os.setresgid(policy.uid, policy.uid, policy.uid)
         os.setresuid(policy.uid, policy.uid, policy.uid)
     os.environ.update(HOME=workdir, KERAS_HOME=os.path.join(workdir, ".keras"), TMPDIR=workdir)
+    tempfile.tempdir = workdir  # AutoGraph writes its generated code to the temp folder
     os.umask(0o077)
 
 
@@ -229,6 +231,16 @@ def _read_only_everywhere() -> None:
         flags |= MS_NODEV if "nodev" in options else 0
         if _libc.mount(None, target.encode(), None, ctypes.c_ulong(flags), None) != 0:
             continue  # a mount we may not change (e.g. locked): it stays as it is
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Be killed when ``parent`` ends (so nothing outlives a killed grader); exit if it has."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def sweep(uid: int) -> None:

@@ -137,6 +137,7 @@ def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, 
     tells the trusted side whether that worked: this first message cannot come from learner code.
     """
     code = 0
+    zygote = os.getppid()
     try:
         os.setsid()
         sock = socket.socket(fileno=control_fd)
@@ -145,6 +146,7 @@ def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, 
         except (sandbox.SandboxError, OSError) as exc:
             wire.send_message(sock, {"sandbox": f"error: {exc}"})
             raise
+        sandbox.die_with_parent(zygote)  # set after the user change, which would clear it
         wire.send_message(sock, {"sandbox": "ok"})
         os.chdir(workdir)
         devnull = os.open(os.devnull, os.O_RDONLY)

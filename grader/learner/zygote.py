@@ -62,7 +62,8 @@ class Zygote:
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno()), self.device],
+            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno()), self.device,
+             str(os.getpid())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -198,7 +199,10 @@ def _recv_request(sock: socket.socket) -> tuple[dict[str, Any], list[int]]:
     return json.loads(wire.recv_exactly(sock, size)), list(fds)
 
 
-def _zygote_main(fd: int, device: str) -> None:
+def _zygote_main(fd: int, device: str, parent: int) -> None:
+    from grader.learner.sandbox import die_with_parent
+
+    die_with_parent(parent)  # a killed grader takes its zygote, and so its learners, along
     sock = socket.socket(fileno=fd)
     try:
         import importlib
@@ -264,4 +268,4 @@ def _gpu_visible() -> bool:
 
 
 if __name__ == "__main__":
-    _zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "cpu")
+    _zygote_main(int(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
