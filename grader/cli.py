@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="lessons to grade (default: every lesson anyone submitted)")
     batch.add_argument("--jobs", type=int, metavar="N",
                        help="grade N submissions at a time (default: the number of CPUs)")
+    batch.add_argument("--no-sandbox", action="store_true",
+                       help="grade even where learner code cannot be isolated (unsafe)")
     batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                        help="time limit of one call of a student's code (default 30)")
     site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
@@ -112,6 +114,7 @@ def _run(argv: list[str], console: Console) -> int:
             lessons=_lesson_list(args.lessons),
             jobs=args.jobs,
             call_timeout=args.timeout,
+            no_sandbox=args.no_sandbox,
         )
 
     from grader.commands import lesson as lesson_command

@@ -50,8 +50,9 @@ class Done:
 class WorkerProcess:
     """One ``python -m grader.batch.worker``: started on first use, restarted if it dies."""
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, device: str, isolate: bool = True) -> None:
         self.device = device
+        self.isolate = isolate
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
         self._buffer = b""
@@ -61,7 +62,8 @@ class WorkerProcess:
             env = dict(os.environ)
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "grader.batch.worker", self.device],
+                [sys.executable, "-m", "grader.batch.worker", self.device,
+                 "isolate" if self.isolate else "no-sandbox"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._log,
@@ -136,7 +138,8 @@ def job_deadline(job: Job, call_timeout: float) -> float:
 
 
 def run(
-    jobs: list[Job], *, workers: int, call_timeout: float, device: str = "cpu"
+    jobs: list[Job], *, workers: int, call_timeout: float, device: str = "cpu",
+    isolate: bool = True,
 ) -> Iterator[Done]:
     """Grade ``jobs`` on ``workers`` processes; yield each as it is done, in the caller's thread.
 
@@ -148,7 +151,7 @@ def run(
         pending.put(job)
     done: queue.SimpleQueue[Done | None] = queue.SimpleQueue()
     stop = threading.Event()
-    processes = [WorkerProcess(device) for _ in range(max(1, min(workers, len(jobs))))]
+    processes = [WorkerProcess(device, isolate) for _ in range(max(1, min(workers, len(jobs))))]
 
     def serve(worker: WorkerProcess) -> None:
         try:

@@ -35,7 +35,7 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _grade(job: dict[str, Any], zygote: Any) -> dict[str, Any]:
+def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, Any]:
     from grader.curriculum import find_lesson
     from grader.errors import GraderError, SetupError
     from grader.runner import grade_submission, read_submission
@@ -47,7 +47,8 @@ def _grade(job: dict[str, Any], zygote: Any) -> dict[str, Any]:
         return {"unreadable": str(error)}
     try:
         results = grade_submission(
-            find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"])
+            find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"]),
+            isolate=isolate,
         )
     except GraderError as error:
         return {"infrastructure": str(error)}
@@ -66,11 +67,12 @@ def main(argv: list[str]) -> int:
     from grader.learner.zygote import Zygote
 
     zygote = Zygote(device=argv[0] if argv else "cpu").start()
+    isolate = False if argv[1:2] == ["no-sandbox"] else None  # None: isolate where possible
     try:
         with contextlib.closing(zygote):
             for line in sys.stdin:
                 if line.strip():
-                    reply = _grade(json.loads(line), zygote)
+                    reply = _grade(json.loads(line), zygote, isolate)
                     if _stopping:
                         return 1
                     replies.write(json.dumps(reply) + "\n")

@@ -38,7 +38,7 @@ from grader.batch.scheduling import Done, Job, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
-from grader.runner import read_submission
+from grader.runner import machine_capabilities, read_submission
 
 LOCK_NAME = ".grade-batch.lock"
 
@@ -52,8 +52,18 @@ def main(
     jobs: int | None = None,
     call_timeout: float = 30.0,
     device: str = "cpu",
+    no_sandbox: bool = False,
 ) -> int:
-    """Grade every student × lesson not yet in the gradebook; write exports; return 0."""
+    """Grade every student × lesson not yet in the gradebook; write exports; return 0.
+
+    Untrusted code is graded only in the sandbox, unless ``no_sandbox`` says otherwise.
+    """
+    capabilities = machine_capabilities()
+    if not capabilities.isolated and not no_sandbox:
+        raise SetupError(
+            f"{capabilities.explain()}; batch grading runs students' code, so it refuses to run "
+            "without isolation: run it as root on Linux, or pass --no-sandbox to accept the risk"
+        )
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
@@ -92,7 +102,7 @@ def main(
             for record in direct:
                 book.record(record)
             _grade(console, book, todo, workers=workers, call_timeout=call_timeout,
-                   device=device, versions=versions)
+                   device=device, versions=versions, isolate=not no_sandbox)
             records = book.records()
             lessons_known = {stem: LessonInfo(stem, number, title)
                              for stem, number, title in book.lessons()}
@@ -187,14 +197,15 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
 
 
 def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
-           call_timeout: float, device: str, versions: dict[str, str]) -> None:
+           call_timeout: float, device: str, versions: dict[str, str], isolate: bool) -> None:
     if not todo:
         return
     columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("grading", total=len(todo))
-        results = run(todo, workers=workers, call_timeout=call_timeout, device=device)
+        results = run(todo, workers=workers, call_timeout=call_timeout, device=device,
+                      isolate=isolate)
         try:
             for done in results:
                 record = _record_of(done, versions)
