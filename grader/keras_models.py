@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from grader._tensorflow import quiet_keras
+
 __all__ = [
     "ALLOWED_ACTIVATIONS",
     "ALLOWED_LAYERS",
@@ -121,7 +123,7 @@ def _describe_loss(model: Any) -> Any:
         return {"kind": "name", "name": loss[:200], "from_logits": None}
     if type(loss) in (list, tuple, dict):
         return {"kind": _type_name(loss), "name": _type_name(loss), "from_logits": None}
-    import keras
+    keras = quiet_keras()
 
     if isinstance(loss, keras.losses.Loss):
         config = _plain(_attempt(loss.get_config, {}))
@@ -631,7 +633,7 @@ def rebuild_model(description: Any) -> Any:
 
 
 def _build(layers: list[_Layer], arrays: list[np.ndarray]) -> Any:
-    import keras
+    keras = quiet_keras()
 
     x = inputs = keras.Input(**layers[0].kwargs)
     params = 0
