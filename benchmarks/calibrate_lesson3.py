@@ -11,7 +11,6 @@ The accuracy is computed as the check computes it: float64 numpy, argmax of x·W
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from _calibration import load_solution
 
 from grader.checks import lesson3_softmax_mnist as checks
 from grader.data.mnist import grading_split
@@ -28,12 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _reference():
-    path = REPO / "solutions" / "lesson3_softmax_mnist.py"
-    spec = importlib.util.spec_from_file_location("lesson3_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("lesson3_softmax_mnist")
 
 
 REF = _reference()

@@ -25,7 +25,6 @@ params, counted as 0), how many pass the threshold, and the seconds per run:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import statistics
 import sys
@@ -37,6 +36,7 @@ from types import ModuleType
 import keras
 import numpy as np
 import tensorflow as tf
+from _calibration import load_solution
 
 from grader.checks import lesson4_deep_mnist as checks
 from grader.data.mnist import grading_split
@@ -45,12 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_reference() -> ModuleType:
-    path = REPO / "solutions" / "lesson4_deep_mnist.py"
-    spec = importlib.util.spec_from_file_location("lesson4_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("lesson4_deep_mnist")
 
 
 def accuracy(params: list) -> float | None:

@@ -26,7 +26,6 @@ or NaN weights, counted as 0), how many pass the threshold, and the seconds per 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import time
@@ -37,6 +36,7 @@ from types import ModuleType
 import keras
 import numpy as np
 import tensorflow as tf
+from _calibration import load_solution
 
 from grader.checks import lesson5_keras as checks
 from grader.data.mnist import grading_split
@@ -46,12 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_reference() -> ModuleType:
-    path = REPO / "solutions" / "lesson5_keras.py"
-    spec = importlib.util.spec_from_file_location("lesson5_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("lesson5_keras")
 
 
 def score(model: keras.Model) -> float | None:

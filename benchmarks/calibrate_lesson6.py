@@ -26,7 +26,6 @@ the seconds per run (build, fit, rebuild, evaluate):
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import time
@@ -36,6 +35,7 @@ from types import ModuleType
 
 import keras
 import tensorflow as tf
+from _calibration import load_solution
 
 from grader.checks import lesson6_conv_mnist as checks
 from grader.data.mnist import grading_split
@@ -46,12 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_reference() -> ModuleType:
-    path = REPO / "solutions" / "lesson6_conv_mnist.py"
-    spec = importlib.util.spec_from_file_location("lesson6_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_solution("lesson6_conv_mnist")
 
 
 def _compile(model: keras.Model, *, from_logits: bool = True,
