@@ -1,13 +1,16 @@
 """The course site: the builder's strict mode, includes and figure cache; the pages in Chromium.
 
-The site is built once per module (figures cached in build/.site-cache, as `grade site` does);
-the browser tests open its pages over file:// in Debian's headless Chromium via Playwright.
+The whole site is built once per test session by `grade site --out DIR` in a subprocess, as a
+learner runs it (figures cached in build/.site-cache, so only a cold cache trains anything); the
+browser tests open its pages over file:// in Debian's headless Chromium via Playwright.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import time
 from html import unescape
 from pathlib import Path
@@ -17,7 +20,7 @@ import pytest
 from grader.cli import main as grade
 from grader.curriculum import lessons
 from grader.sitebuild import SiteError, build_site
-from grader.sitebuild.figures import cache_key, recipe
+from grader.sitebuild.figures import cache_key, mnist_available, recipe
 from grader.sitebuild.sources import python_functions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,17 +29,28 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+BUILD_TIMEOUT_S = 900  # a cold figure cache trains lessons 2 to 6 (about a minute on 2 cores)
+MATH = re.compile(r"\$[^$\s][^$]*\$")  # inline or display math in a note
 
 
-def written() -> tuple:
-    """The lessons whose notes exist (a lesson being written has checks before its notes)."""
-    return tuple(lesson for lesson in lessons() if (REPO / "course" / f"{lesson.name}.md").exists())
+def grade_script() -> str:
+    beside_python = Path(sys.executable).parent / "grade"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("grade")
+    if found is None:
+        pytest.fail("the grade script is not installed: run `pip install -e .` in the repository")
+    return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
+    """The whole registry's site, built by `grade site` (strict: any missing page fails it)."""
     out = tmp_path_factory.mktemp("site") / "site"
-    build_site(out, lessons=written(), figure_cache=CACHE)
+    done = subprocess.run([grade_script(), "site", "--out", str(out)], cwd=REPO,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=BUILD_TIMEOUT_S, check=False)
+    assert done.returncode == 0, f"grade site failed:\n{done.stdout}\n{done.stderr}"
     return out
 
 
@@ -50,7 +64,7 @@ def fake_repo(tmp_path: Path) -> Path:
 
 def build_fake(root: Path, tmp_path: Path) -> Path:
     out = tmp_path / "out"
-    build_site(out, root=root, figures=False, lessons=written()[:2])
+    build_site(out, root=root, figures=False, lessons=lessons()[:2])
     return out
 
 
@@ -123,8 +137,19 @@ def test_grade_site_errors_are_one_line_with_exit_2(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "is a file" in err
 
 
-def test_every_lesson_page_shows_its_stubs_checks_and_math(site):
-    for lesson in written():
+def math_in(note: str) -> int:
+    """How many math spans a note holds, outside its code."""
+    prose = re.sub(r"^(```|~~~).*?^\1", "", note, flags=re.S | re.M)
+    prose = re.sub(r"`[^`]*`", "", prose)
+    return len(MATH.findall(prose))
+
+
+def test_the_whole_registry_builds_with_every_lesson_s_functions_checks_and_math(site):
+    expected = {f"{lesson.name}.html" for lesson in lessons()} | {"index.html", "mapping.html"}
+    assert {p.name for p in site.glob("*.html")} == expected
+    home = (site / "index.html").read_text()
+    for lesson in lessons():
+        assert f'href="{lesson.name}.html"' in home, f"the home page has no link to {lesson.name}"
         page = (site / f"{lesson.name}.html").read_text()
         text = unescape(re.sub("<[^>]+>", "", page))
         for function in python_functions(REPO / "exercises" / lesson.filename):
@@ -135,8 +160,44 @@ def test_every_lesson_page_shows_its_stubs_checks_and_math(site):
         assert page.count("<details>") == len(lesson.checks())
         assert f"grade {lesson.name}" in text
         assert 'class="highlight"' in page
+        spans = math_in((REPO / "course" / f"{lesson.name}.md").read_text())
+        assert page.count("<math") >= spans, f"{lesson.name}: {spans} math spans in its notes"
+        prose = re.sub(r"<(pre|code|math|script)\b.*?</\1>", "", page, flags=re.S)
+        assert "$" not in unescape(re.sub("<[^>]+>", "", prose)), f"{lesson.name}: raw math"
     assert "<math" in (site / "lesson2.html").read_text()
     assert "2016" in (site / "mapping.html").read_text()
+
+
+def test_every_lesson_with_a_recipe_shows_its_figures(site):
+    with_figures = [lesson for lesson in lessons() if recipe(lesson.stem) is not None]
+    assert {lesson.name for lesson in with_figures} >= {f"lesson{n}" for n in range(2, 7)}
+    mnist = mnist_available()
+    for lesson in with_figures:
+        page = (site / f"{lesson.name}.html").read_text()
+        for figure in recipe(lesson.stem).FIGURES:
+            png = site / "figures" / f"{lesson.name}-{figure.name}.png"
+            block = page[page.index(f'id="figure-{figure.name}"'):]
+            block = block[:block.index("</figure>")]
+            if mnist or not figure.needs_mnist:
+                assert f'src="figures/{png.name}"' in block, f"{lesson.name}: no {figure.name}"
+                assert png.stat().st_size > 1000, f"{png.name} is nearly empty"
+            else:
+                assert 'class="figure-missing"' in block and "MNIST_DIR" in block
+                assert not png.exists()
+
+
+def test_without_mnist_the_pages_say_so_and_nothing_is_trained(tmp_path):
+    needing = tuple(lesson for lesson in lessons() if recipe(lesson.stem) is not None
+                    and all(figure.needs_mnist for figure in recipe(lesson.stem).FIGURES))
+    assert {"lesson5", "lesson6"} <= {lesson.name for lesson in needing}
+    report = build_site(tmp_path / "out", lessons=needing, figure_cache=tmp_path / "cache",
+                        mnist=False)
+    assert report.figure_lessons_made == 0 and report.figures == 0
+    assert not (tmp_path / "cache").exists()
+    for lesson in needing:
+        page = (tmp_path / "out" / f"{lesson.name}.html").read_text()
+        assert page.count('class="figure-missing"') == len(recipe(lesson.stem).FIGURES)
+        assert "<img" not in page
 
 
 def test_nothing_is_loaded_from_the_network(site):
@@ -146,7 +207,7 @@ def test_nothing_is_loaded_from_the_network(site):
 
 def test_a_rebuild_reuses_the_figures_and_is_fast(site, tmp_path):
     started = time.perf_counter()
-    report = build_site(tmp_path / "again", lessons=written(), figure_cache=CACHE)
+    report = build_site(tmp_path / "again", figure_cache=CACHE)
     assert report.figure_lessons_made == 0
     assert time.perf_counter() - started < 15
     assert sorted(p.name for p in (tmp_path / "again" / "figures").iterdir()) == sorted(
@@ -162,13 +223,6 @@ def test_the_cache_key_follows_the_solution(tmp_path):
     assert cache_key(solution, module, False) == cache_key(solution, module, False)
     assert cache_key(solution, module, False) != cache_key(changed, module, False)
     assert cache_key(solution, module, False) != cache_key(solution, module, True)
-
-
-def test_lesson2_has_its_figures(site):
-    page = (site / "lesson2.html").read_text()
-    for name in ("fit", "loss", "surface"):
-        assert f'src="figures/lesson2-{name}.png"' in page
-        assert (site / "figures" / f"lesson2-{name}.png").stat().st_size > 1000
 
 
 # ---------------------------------------------------------------- in the browser
@@ -198,7 +252,10 @@ def open_page(browser, url: str, **context_options):
 
 def test_every_page_loads_without_errors_and_its_images_load(site, browser):
     pages = sorted(site.glob("*.html"))
-    assert len(pages) == len(written()) + 2
+    assert len(pages) == len(lessons()) + 2
+    shown = {f"{lesson.name}.html": len(recipe(lesson.stem).FIGURES) if mnist_available() else
+             sum(not figure.needs_mnist for figure in recipe(lesson.stem).FIGURES)
+             for lesson in lessons() if recipe(lesson.stem) is not None}
     context = browser.new_context()
     for path in pages:
         page = context.new_page()
@@ -212,6 +269,8 @@ def test_every_page_loads_without_errors_and_its_images_load(site, browser):
             "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
         )
         assert broken == [], f"{path.name}: images that did not load: {broken}"
+        figures = page.evaluate("document.querySelectorAll('#figures img').length")
+        assert figures == shown.get(path.name, 0), f"{path.name}: {figures} figures shown"
         page.close()
     context.close()
 

@@ -2,11 +2,13 @@
 
 Each lesson with a recipe module (:mod:`grader.sitebuild.recipes`) gets a cache folder
 ``<cache>/<stem>/<key>/`` where the key hashes the solution file, the recipe, the worker and
-whether MNIST was available. A rebuild with the same key copies the PNGs and runs nothing; all
-stale lessons are made by one worker process (TensorFlow is imported once).
+whether the lesson's figures used MNIST (so a lesson that never needs it keeps one key). A rebuild
+with the same key copies the PNGs and runs nothing; all stale lessons are made by one worker
+process (TensorFlow is imported once).
 
 Figures that need MNIST are made only when the data is already on this machine (``MNIST_DIR``,
-or Keras' cached ``mnist.npz``): the site build never downloads. Without it the page says so.
+or Keras' cached ``mnist.npz``): the site build never downloads. Without it the page says so; a
+lesson whose figures all need MNIST then starts no worker and leaves its cached figures alone.
 """
 
 from __future__ import annotations
@@ -95,7 +97,12 @@ def make_figures(
         if module is None:
             continue
         figures = tuple(module.FIGURES)
-        folder = cache / stem / cache_key(solution, module, mnist)
+        if not mnist and all(figure.needs_mnist for figure in figures):
+            # Nothing to make: no worker, and the cached MNIST figures stay for the next build.
+            results[stem] = [(figure, None) for figure in figures]
+            continue
+        uses_mnist = mnist and any(figure.needs_mnist for figure in figures)
+        folder = cache / stem / cache_key(solution, module, uses_mnist)
         jobs.append(FigureJob(stem, solution, folder, figures))
     stale = [job for job in jobs if not (job.folder / "done.json").is_file()]
     if stale:
