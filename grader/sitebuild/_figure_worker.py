@@ -2,7 +2,8 @@
 
     python -m grader.sitebuild._figure_worker '[{"stem": …, "solution": …, "out": …}]' [--mnist]
 
-Writes ``<out>/<figure>.png`` and, when a lesson is complete, ``<out>/done.json``.
+Writes ``<out>/<figure>.png`` and, when a lesson is complete, ``<out>/done.json``; prints how long
+each part took (``seconds <what>: <s>``, kept in the cache's worker.log).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 import importlib.util
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -24,6 +26,7 @@ def _load(path: Path, name: str):
 
 
 def main(argv: list[str]) -> int:
+    started = time.perf_counter()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,7 +39,9 @@ def main(argv: list[str]) -> int:
         from grader.data.mnist import grading_split
 
         split = grading_split()
+    print(f"seconds start-up: {time.perf_counter() - started:.2f}", flush=True)
     for job in jobs:
+        started = time.perf_counter()
         tf.random.set_seed(0)
         np.random.seed(0)
         out = Path(job["out"])
@@ -44,6 +49,7 @@ def main(argv: list[str]) -> int:
         recipe.make(_load(Path(job["solution"]), job["stem"]), out, split)
         names = sorted(p.name for p in out.glob("*.png"))
         (out / "done.json").write_text(json.dumps({"figures": names}), encoding="utf-8")
+        print(f"seconds {job['stem']}: {time.perf_counter() - started:.2f}", flush=True)
     return 0
 
 
