@@ -21,7 +21,7 @@ from grader.cli import main as grade
 from grader.curriculum import lessons
 from grader.sitebuild import SiteError, build_site
 from grader.sitebuild.figures import cache_key, mnist_available, recipe
-from grader.sitebuild.sources import python_functions
+from grader.sitebuild.sources import _summary, python_functions
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "build" / ".site-cache" / "figures"
@@ -198,6 +198,12 @@ def test_without_mnist_the_pages_say_so_and_nothing_is_trained(tmp_path):
         page = (tmp_path / "out" / f"{lesson.name}.html").read_text()
         assert page.count('class="figure-missing"') == len(recipe(lesson.stem).FIGURES)
         assert "<img" not in page
+
+
+def test_a_summary_that_introduces_a_list_ends_as_a_sentence(tmp_path):
+    exercise = tmp_path / "lesson9_x.py"
+    exercise.write_text('"""Lesson 9.\n\nKeras is today\'s API:\n\n  - one\n  - two\n"""\n')
+    assert _summary(exercise) == "Keras is today's API."
 
 
 def test_nothing_is_loaded_from_the_network(site):

@@ -128,7 +128,10 @@ def _summary(path: Path) -> str:
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
     body = [p for p in paragraphs[1:] if not p.lower().startswith("check your work")]
-    return body[0] if body else ""
+    if not body:
+        return ""
+    # Shown alone, a paragraph that introduces a list ("…is today's high-level API:") ends there.
+    return body[0][:-1] + "." if body[0].endswith(":") else body[0]
 
 
 def gather_lesson(paths: Paths, lesson: Lesson) -> LessonSource:
