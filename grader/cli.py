@@ -67,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
                       help="the folder to build into (default: build/site in the course)")
     site.add_argument("--no-figures", action="store_false", dest="figures",
                       help="skip the figures made by running the solutions")
+    notebooks = commands.add_parser(
+        "notebooks", help="instructors: every lesson as a Jupyter notebook for nbgrader")
+    notebooks.add_argument("--out", type=Path, required=True, metavar="DIR",
+                           help="the folder to write <lesson>.ipynb files into")
+    notebooks.add_argument("--with-solutions", action="store_true",
+                           help="keep the reference code (in nbgrader solution regions): the "
+                                "instructor's source notebooks")
+    notebooks.add_argument("--lessons", metavar="1,2,...",
+                           help="lessons to write (default: every lesson)")
     for lesson in lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
@@ -103,6 +112,12 @@ def _run(argv: list[str], console: Console) -> int:
         from grader.commands import site
 
         return site.main(out=args.out, console=console, figures=args.figures)
+
+    if args.command == "notebooks":
+        from grader.commands import notebooks
+
+        return notebooks.main(out=args.out, console=console, with_solutions=args.with_solutions,
+                              lessons=_lesson_list(args.lessons))
 
     if args.command == "batch":
         from grader.commands import batch
