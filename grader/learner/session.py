@@ -215,7 +215,7 @@ class LearnerSession:
                 finally:
                     with contextlib.suppress(OSError):
                         child.control.settimeout(None)
-            if self._resident_bytes(child.pid) > self.memory_limit:
+            if self._memory_used(child.pid) > self.memory_limit:
                 raise LearnerOutOfMemory(label, self.memory_limit)
 
     @staticmethod
@@ -230,26 +230,86 @@ class LearnerSession:
             if len(output) <= OUTPUT_LIMIT_BYTES:
                 output += chunk
 
-    @staticmethod
-    def _resident_bytes(pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as statm:
-                return int(statm.read().split()[1]) * _PAGE_SIZE
-        except (OSError, ValueError, IndexError):
-            return 0
+    def _memory_used(self, pid: int) -> int:
+        """Memory of the learner's whole process tree: the learner process's resident set, plus
+        each other process's proportional share (Pss: a forked child's pages still shared with
+        its parent count once, not twice)."""
+        return _resident_bytes(pid) + sum(
+            _proportional_bytes(other) for other in self._processes(pid) if other != pid
+        )
+
+    def _processes(self, pid: int) -> set[int]:
+        """The learner process and everything it started: with isolation every process of its
+        own user (even detached ones), else its session and its descendants."""
+        return learner_processes(pid, self.policy.uid)
 
     def _kill(self) -> None:
         child, self._child = self._child, None
         if child is None:
             return
+        others = self._processes(child.pid) - {child.pid} if self.policy.uid is None else set()
         for kill in (os.killpg, os.kill):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 kill(child.pid, signal.SIGKILL)
+        for other in others:  # without isolation: its descendants that left its group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(other, signal.SIGKILL)
         child.control.close()
         with contextlib.suppress(OSError):
             os.close(child.output_fd)
         if self.policy.uid is not None:
             sandbox.sweep(self.policy.uid)  # detached leftovers too
+
+
+def _resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _proportional_bytes(pid: int) -> int:
+    """A process's proportional set size (its resident set if the kernel does not say)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return _resident_bytes(pid)
+
+
+def learner_processes(pid: int, uid: int | None) -> set[int]:
+    """``pid`` and the processes it started: those of ``uid`` when the learner has a user of its
+    own, else those in its session (``pid`` leads one) or descended from it."""
+    found = {pid}
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        other = int(entry.name)
+        try:
+            if uid is not None:
+                if entry.stat().st_uid == uid:
+                    found.add(other)
+                continue
+            with open(f"/proc/{other}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 3 and int(fields[3]) == pid:  # same session
+            found.add(other)
+        elif len(fields) > 1:
+            parents[other] = int(fields[1])
+    if uid is None:
+        changed = True
+        while changed:  # descendants that started sessions of their own
+            grown = {other for other, parent in parents.items() if parent in found}
+            changed = not grown <= found
+            found |= grown
+    return found
 
 
 class _Progress:
