@@ -5,9 +5,12 @@ right after the zygote forks it and before any learner code runs:
 
 - gets its own network namespace: no network at all, not even 127.0.0.1;
 - gets its own mount namespace in which every file system is read-only, its private working
-  folder is the only writable place, and the folders that must stay secret (the solutions, the
+  folder is the only writable place, every top-level folder that is not the system's (/home,
+  /root, /tmp, /srv, ...) is covered by an empty tmpfs into which only Python, the grader and
+  the working folder are bound back, and the folders that must stay secret (the solutions, the
   data, other students' submissions, caches) are covered by empty, unreadable mounts;
 - drops to an unprivileged user of its own, so it cannot signal the grader or read root's files;
+- keeps only the environment variables TensorFlow and Python need (no tokens of the grader's);
 - runs under limits on processes, file size, open files and core dumps.
 
 Without root the learner process still runs in its own session under the same limits and the
@@ -41,6 +44,11 @@ LIMITS = {
     resource.RLIMIT_NOFILE: 1024,
     resource.RLIMIT_CORE: 0,
 }
+#: Environment variables an isolated learner process keeps (prefixes); it loses the others.
+ENVIRONMENT_KEPT = (
+    "PATH", "LANG", "LC_", "TZ", "TERM", "PYTHON", "TF_", "TF2_", "CUDA_", "NVIDIA_", "XLA_",
+    "KERAS_", "OMP_", "KMP_", "MKL_", "OPENBLAS_", "LD_LIBRARY_PATH", "HDF5_", "TPU_",
+)
 _KEEP_WRITABLE_FS = ("proc", "sysfs", "devtmpfs", "devpts", "mqueue", "cgroup", "cgroup2")
 
 
@@ -163,6 +171,7 @@ def enter(policy: Policy, workdir: str) -> None:
     for target in policy.hide:
         if os.path.isdir(target):
             _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
+    _cover_personal_folders([*map(str, _protected()), workdir])
     if policy.uid is not None:
         _open_paths_to_others([str(p) for p in _protected()], workdir)
     _read_only_everywhere()
@@ -175,9 +184,50 @@ def enter(policy: Policy, workdir: str) -> None:
         os.setgroups([])
         os.setresgid(policy.uid, policy.uid, policy.uid)
         os.setresuid(policy.uid, policy.uid, policy.uid)
+    for name in list(os.environ):  # the grader's secrets (tokens in CI) are not the learner's
+        if not name.startswith(ENVIRONMENT_KEPT):
+            del os.environ[name]
     os.environ.update(HOME=workdir, KERAS_HOME=os.path.join(workdir, ".keras"), TMPDIR=workdir)
     tempfile.tempdir = workdir  # AutoGraph writes its generated code to the temp folder
     os.umask(0o077)
+
+
+#: Top-level folders of the operating system and its software, left visible (read-only);
+#: every other one (/home, /root, /tmp, /srv, /mnt, a /work of checkouts, ...) is covered.
+SYSTEM_FOLDERS = frozenset(
+    ["bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "nix", "opt", "proc", "run",
+     "sbin", "snap", "sys", "usr", "var"]
+)
+
+
+def _cover_personal_folders(keep: list[str]) -> None:
+    """Cover every top-level folder that is not the system's with an empty tmpfs, and bind back
+    into it only the folders of ``keep`` under it (Python, the grader, the working folder).
+
+    What the learner must not read (a gradebook wherever the instructor put it, neighbours'
+    submissions, caches, data) is hidden without having to be named.
+    """
+    by_top: dict[str, list[str]] = {}
+    for path in keep:
+        parts = Path(path).parts
+        if len(parts) > 1:
+            by_top.setdefault(parts[1], []).append(path)
+    for entry in os.scandir("/"):
+        if entry.name in SYSTEM_FOLDERS or not entry.is_dir(follow_symlinks=False):
+            continue
+        inside = [p for p in by_top.get(entry.name, []) if os.path.isdir(p)]
+        if f"/{entry.name}" in inside:
+            continue  # a kept folder is itself a top-level folder
+        # Held open across the cover, then bound back through /proc/self/fd (no staging).
+        handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in inside]
+        try:
+            _mount("tmpfs", entry.path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+            for path, handle in handles:
+                os.makedirs(path, mode=0o755, exist_ok=True)
+                _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+        finally:
+            for _path, handle in handles:
+                os.close(handle)
 
 
 def _closed_ancestor(path: str) -> str | None:
