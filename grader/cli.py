@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade even where learner code cannot be isolated (unsafe)")
     batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                        help="time limit of one call of a student's code (default 30)")
+    batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
+                       help="also write the scores into this nbgrader gradebook.db "
+                            "(nbgrader's submitted/ layout)")
     site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
     site.add_argument("--out", type=Path, metavar="DIR",
                       help="the folder to build into (default: build/site in the course)")
@@ -130,6 +133,7 @@ def _run(argv: list[str], console: Console) -> int:
             jobs=args.jobs,
             call_timeout=args.timeout,
             no_sandbox=args.no_sandbox,
+            nbgrader_db=args.nbgrader_db,
         )
 
     from grader.commands import lesson as lesson_command

@@ -53,10 +53,12 @@ def main(
     call_timeout: float = 30.0,
     device: str = "cpu",
     no_sandbox: bool = False,
+    nbgrader_db: Path | None = None,
 ) -> int:
     """Grade every student × lesson not yet in the gradebook; write exports; return 0.
 
     Untrusted code is graded only in the sandbox, unless ``no_sandbox`` says otherwise.
+    ``nbgrader_db``: also write the scores into that nbgrader gradebook (nbgrader's layout).
     """
     capabilities = machine_capabilities()
     if not capabilities.isolated and not no_sandbox:
@@ -72,6 +74,10 @@ def main(
     if not submissions.is_dir():
         raise SetupError(f"{submissions}: no such folder; pass the folder holding one folder "
                          "per student")
+    if nbgrader_db is not None:
+        from grader.notebooks.gradebook import check_database
+
+        check_database(nbgrader_db)
     _make_out(out)
     with _exclusive(out):
         found = discover(submissions, wanted=lessons, exclude=out)
@@ -110,6 +116,12 @@ def main(
         exports.write_all(out, records, lessons_known)
         lesson_stats, check_stats = summary.summarize(records, lessons_known)
         exports.write(out / "summary.md", summary.markdown(lesson_stats, check_stats))
+        if nbgrader_db is not None:
+            from grader.notebooks.gradebook import write_scores
+
+            written = write_scores(nbgrader_db, submissions, records)
+            console.print(f"nbgrader gradebook {nbgrader_db}: {written.grades} grades of "
+                          f"{written.notebooks} notebooks written", soft_wrap=True)
     console.print()
     summary.render(console, lesson_stats, check_stats)
     console.print(f"\nGradebook: {out / FILENAME}\nExports: {out / 'grades.csv'}, "
