@@ -3,12 +3,14 @@
 When the grader runs as root (as in CI, or an instructor's grading machine) each learner process,
 right after the zygote forks it and before any learner code runs:
 
-- gets its own network namespace: no network at all, not even 127.0.0.1;
-- gets its own mount namespace in which every file system is read-only, its private working
-  folder is the only writable place, every top-level folder that is not the system's (/home,
-  /root, /tmp, /srv, ...) is covered by an empty tmpfs into which only Python, the grader and
-  the working folder are bound back, and the folders that must stay secret (the solutions, the
-  data, other students' submissions, caches) are covered by empty, unreadable mounts;
+- gets its own network namespace: no network at all, not even 127.0.0.1; and its own IPC
+  namespace and /dev/shm (no shared memory with other processes);
+- gets its own mount namespace in which every file system is read-only; its private working
+  folder (a tmpfs of 512 MiB holding a copy of the submission) is the only writable place;
+  every top-level folder that is not the system's (/home, /root, /tmp, /srv, ...) is covered
+  by an empty tmpfs into which only Python, the grader and the working folder are bound back;
+  and the folders that must stay secret (the solutions, the data, other students'
+  submissions, caches) are covered by empty, unreadable mounts;
 - drops to an unprivileged user of its own, so it cannot signal the grader or read root's files;
 - keeps only the environment variables TensorFlow and Python need (no tokens of the grader's);
 - runs under limits on processes, file size, open files and core dumps.
@@ -33,9 +35,11 @@ from typing import Any
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18
 )
+WORKDIR_BYTES = 512 * 2**20
 FIRST_UID = 61000
 UID_COUNT = 900
 LIMITS = {
@@ -114,7 +118,7 @@ def capabilities() -> Capabilities:
         return Capabilities(root=False, namespaces=False)
     pid = os.fork()
     if pid == 0:
-        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWNET) == 0
+        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) == 0
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     return Capabilities(root=True, namespaces=os.waitstatus_to_exitcode(status) == 0)
@@ -166,7 +170,7 @@ def enter(policy: Policy, workdir: str) -> None:
     if not policy.isolate:
         os.umask(0o077)
         return
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     for target in policy.hide:
         if os.path.isdir(target):
@@ -175,8 +179,9 @@ def enter(policy: Policy, workdir: str) -> None:
     if policy.uid is not None:
         _open_paths_to_others([str(p) for p in _protected()], workdir)
     _read_only_everywhere()
-    _mount(workdir, workdir, None, MS_BIND | MS_REC)
-    _mount(None, workdir, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+    _private_workdir(workdir)
+    if os.path.isdir("/dev/shm"):  # the host's is shared by everyone: a private, small one
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     if policy.uid is not None:
         for root, dirs, files in os.walk(workdir):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
@@ -228,6 +233,25 @@ def _cover_personal_folders(keep: list[str]) -> None:
         finally:
             for _path, handle in handles:
                 os.close(handle)
+
+
+def _private_workdir(workdir: str) -> None:
+    """Make ``workdir`` the learner's only writable place: a tmpfs of WORKDIR_BYTES holding a
+    copy of what the trusted side put there (the submission), so a learner writing file after
+    file fills its own bounded folder, not the grader's disk; it vanishes with the learner."""
+    files = {}
+    for root, _dirs, names in os.walk(workdir):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, workdir)] = handle.read()
+    _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={WORKDIR_BYTES},mode=700")
+    for relative, data in files.items():
+        path = os.path.join(workdir, relative)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
 
 
 def _closed_ancestor(path: str) -> str | None:
