@@ -1,0 +1,3 @@
+# attack: never finishes importing
+while True:
+    pass

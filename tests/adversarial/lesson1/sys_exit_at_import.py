@@ -1,0 +1,4 @@
+# attack: sys.exit(0) while imported
+import sys
+
+sys.exit(0)
