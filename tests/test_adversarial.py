@@ -14,6 +14,9 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -367,8 +370,68 @@ def test_a_keras_model_with_a_lambda_layer_earns_nothing(grade, tmp_path):
     submission = tmp_path / "lesson5_keras.py"
     submission.write_text(source.replace("MARKER = None", f"MARKER = {str(marker)!r}"))
     results = grade("lesson5", submission, isolate=True, call_timeout=60)
-    architecture = [c for c in results.checks if c.points]
-    assert not architecture, {c.id: c.points for c in architecture}
+    # Training does return a real History (as the same model without the Lambda would); every
+    # check that judges the model itself, rebuilt in the trusted process, gives nothing.
+    earned = {c.id for c in results.checks if c.points}
+    assert earned <= {"train_returns_history"}, earned
     assert re.search(r"Lambda|not allowed|cannot|rebuil", " ".join(c.message
                                                                  for c in results.checks))
     assert not marker.exists()
+
+
+# -- a class of 50 with 10 faulty or malicious submissions ----------------------------------------
+
+MALICIOUS = ["infinite_loop_at_import.py", "output_flood.py", "fork_storm.py", "kill_parent.py",
+             "os_exit_at_import.py", "segfault_at_import.py", "orphan.py", "read_solution.py",
+             "write_outside.py"]
+
+
+def _honest_files() -> list[Path]:
+    variants = Path(__file__).resolve().parent / "variants" / "lesson1"
+    files = [REPO / "solutions" / "lesson1_warmup.py", STUB,
+             *sorted((variants / "correct").glob("*.py")),
+             *sorted((variants / "buggy").glob("*.py"))]
+    return files[:40]
+
+
+@pytest.mark.slow
+def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, tmp_path):
+    lesson = find_lesson("lesson1")
+    root = tmp_path / "class"
+    honest = {}
+    for index, source in enumerate(_honest_files()):
+        path = root / f"h{index:02d}" / lesson.filename
+        path.parent.mkdir(parents=True)
+        path.write_bytes(source.read_bytes())
+        honest[path.parent.name] = path
+    assert len(honest) == 40
+    for index, name in enumerate(MALICIOUS):
+        path = root / f"m{index:02d}" / lesson.filename
+        path.parent.mkdir(parents=True)
+        path.write_bytes((LESSON1 / name).read_bytes())
+    (root / "m09").mkdir()
+    (root / "m09" / lesson.filename).symlink_to(REPO / "solutions" / lesson.filename)
+    out = tmp_path / "out"
+    batch = subprocess.run(
+        [str(Path(sys.executable).parent / "grade"), "batch", str(root), "--out", str(out),
+         "--jobs", "2", "--timeout", str(CALL_TIMEOUT)],
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+    assert batch.returncode == 0, batch.stderr[-3000:] + batch.stdout[-3000:]
+    db = sqlite3.connect(out / "gradebook.db")
+    rows = db.execute("SELECT student, check_id, points, message FROM check_results").fetchall()
+    scores = dict(db.execute("SELECT student, score FROM results").fetchall())
+    db.close()
+    in_batch: dict[str, dict[str, tuple[float, str]]] = {}
+    for student, check_id, points, message in rows:
+        in_batch.setdefault(student, {})[check_id] = (points, message)
+    for student, path in honest.items():
+        alone = {c.id: (c.points, c.message) for c in grade_l1(path).checks}
+        assert in_batch[student] == alone, student
+    honest_counter = {"fork_storm.py", "orphan.py"}  # their counter is correct: up to 6 points
+    ceilings = [6 if name in honest_counter else 0 for name in MALICIOUS] + [0]
+    got = [scores[f"m{index:02d}"] for index in range(10)]
+    assert all(score <= ceiling for score, ceiling in zip(got, ceilings, strict=True)), got
+    assert "not a lesson file, ignored" in batch.stdout  # the link to the solution
+    assert not _no_leftovers()
+    assert not [p for p in PLANTED if p.exists()]
