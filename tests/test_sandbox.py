@@ -236,3 +236,14 @@ def _state_of(entry: Path) -> str:
         return (entry / "stat").read_text().split(")")[-1].split()[0]
     except (OSError, IndexError):
         return "?"
+
+
+def test_concurrent_sessions_never_share_a_learner_user(zygote, classroom):
+    sessions = [LearnerSession(zygote, classroom["alice"], module_name="lesson1_warmup",
+                               isolate=True) for _ in range(5)]
+    try:
+        uids = [session.policy.uid for session in sessions]
+        assert len(set(uids)) == len(uids)
+    finally:
+        for session in sessions:
+            session.close()

@@ -24,6 +24,7 @@ way unless the instructor passes ``--no-sandbox``.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import resource
 import signal
@@ -146,7 +147,40 @@ def secret_folders(submission: Path) -> list[Path]:
     return folders
 
 
-def policy_for(hide: list[Path], *, slot: int, workdir: str) -> Policy:
+UID_LOCKS = Path("/run/lock/grade-learner-uids") if Path("/run/lock").is_dir() else Path(
+    tempfile.gettempdir(), "grade-learner-uids")
+
+
+class UidClaim:
+    """A learner user id held by this process alone: an exclusive lock per uid, machine-wide.
+
+    Two graders (or two batch workers) never share a uid, so one's sweep or memory watchdog
+    can never touch the other's learner. The lock dies with the process that holds it.
+    """
+
+    def __init__(self) -> None:
+        UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+        start = (os.getpid() * 31) % UID_COUNT
+        for offset in range(UID_COUNT):
+            uid = FIRST_UID + (start + offset) % UID_COUNT
+            fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            sweep(uid)  # leftovers of a grader that died holding this uid
+            return
+        raise SandboxError(f"all {UID_COUNT} learner user ids are in use")
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def policy_for(hide: list[Path], *, uid: int, workdir: str) -> Policy:
     """An isolating policy hiding ``hide`` (except what the learner process needs to run)."""
     keep = [*_protected(), Path(workdir).resolve()]
     hidden = []
@@ -157,7 +191,7 @@ def policy_for(hide: list[Path], *, slot: int, workdir: str) -> Policy:
         if any(resolved == k or resolved in k.parents or k in resolved.parents for k in keep):
             continue
         hidden.append(str(resolved))
-    return Policy(isolate=True, uid=FIRST_UID + slot % UID_COUNT, hide=tuple(sorted(set(hidden))))
+    return Policy(isolate=True, uid=uid, hide=tuple(sorted(set(hidden))))
 
 
 def enter(policy: Policy, workdir: str) -> None:

@@ -9,7 +9,6 @@ process. An import that fails is remembered: every later call fails with the sam
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import select
 import shutil
@@ -43,12 +42,6 @@ PROGRESS_INTERVAL_S = 0.25
 ProgressCallback = Callable[[str, float, str], None]
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SANDBOX_TIMEOUT_S = 30.0
-_slots = itertools.count()
-
-
-def _next_slot() -> int:
-    """A learner user id slot, distinct for concurrent sessions of this and other graders."""
-    return os.getpid() * 31 + next(_slots)
 
 
 class LearnerSession:
@@ -72,8 +65,9 @@ class LearnerSession:
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
+        self._uid = sandbox.UidClaim() if isolate else None
         self.policy = (
-            sandbox.policy_for(sandbox.secret_folders(source), slot=_next_slot(),
+            sandbox.policy_for(sandbox.secret_folders(source), uid=self._uid.uid,
                                workdir=self.workdir)
             if isolate else sandbox.Policy()
         )
@@ -112,6 +106,8 @@ class LearnerSession:
         """Stop the learner process and delete its folder."""
         self._kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._uid is not None:
+            self._uid.release()
 
     def __enter__(self) -> LearnerSession:
         return self
