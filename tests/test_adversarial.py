@@ -71,6 +71,8 @@ ATTACK_TABLE = [
     Attack("ndarray_subclass.py", "honest_zeros.py", r"Sneaky|should be|expected"),
     Attack("patch_numpy_and_builtins.py", "honest_wrong.py", r"."),
     Attack("patch_pytest_and_grader.py", "honest_wrong.py", r"."),
+    Attack("patch_probes.py", "honest_python_fibonacci.py",
+           r"traced from fibonacci (was not exported|.*could not be read|holds no arithmetic)"),
     Attack("plant_conftest.py", "stub", r"make_counter is not written yet"),
     Attack("infinite_loop_at_import.py", "stub", r"did not return within 2 s", 30),
     Attack("long_sleep.py", "honest_counter.py", r"fibonacci\(.*did not return within 2 s"),
@@ -149,19 +151,20 @@ def test_an_attack_earns_nothing_unearned(attack: Attack, grade_l1, twins):
     assert not [p for p in PLANTED if p.exists()]
 
 
-def test_patching_the_probes_cannot_fake_the_graph_check(grade_l1, twins):
-    """Known limit: structural descriptions (which ops a traced graph holds) are taken in the
-    learner's process by the grader's probes, which the learner's code can rewrite. Values are
-    always judged in the trusted process, so only the 2 points of the graph check are at stake.
+def test_a_forged_graph_earns_what_building_that_graph_earns(grade_l1):
+    """The boundary of what the learner process reports: it exports data (values, the traced
+    graph, a model's config and weights) and the grader judges that data outside it. A forged
+    graph is judged as a graph the submission built itself, which it could (import_graph_def):
+    the forgery earns exactly what the same disguise written in the submission earns, and the
+    Python numbers without it earn nothing for the graph.
     """
-    results = grade_l1(LESSON1 / "patch_probes.py")
-    honest = twins.setdefault(
-        "honest_python_fibonacci.py",
-        {c.id: c.points for c in grade_l1(LESSON1 / "honest_python_fibonacci.py").checks})
-    unearned = {c.id for c in results.checks if c.points > honest[c.id]}
-    if unearned == {"fibonacci_graph_computes"}:
-        pytest.xfail("the graph check is judged on what the learner's process reports (issue 6)")
-    assert not unearned
+    forged = {c.id: c.points for c in grade_l1(LESSON1 / "forge_graph.py").checks}
+    disguised = {c.id: c.points
+                 for c in grade_l1(LESSON1 / "honest_disguised_fibonacci.py").checks}
+    plain = {c.id: c.points for c in grade_l1(LESSON1 / "honest_python_fibonacci.py").checks}
+    assert forged == disguised
+    assert disguised["fibonacci_graph_computes"] == 2
+    assert plain["fibonacci_graph_computes"] == 0
 
 
 def test_a_conftest_and_sitecustomize_beside_the_submission_are_ignored(grade_l1, tmp_path):

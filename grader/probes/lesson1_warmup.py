@@ -8,7 +8,7 @@ from typing import Any
 import tensorflow as tf
 
 from grader.learner.worker import current_label
-from grader.probes._graphs import op_types
+from grader.probes._graphs import serialized_graph
 
 _TF_FUNCTION = tf.types.experimental.PolymorphicFunction
 
@@ -59,12 +59,7 @@ def counter(
         # its graph would hold is judged apart from the missing @tf.function.
         current_label("tracing the counter that make_counter() returned")
         concrete = (function or tf.function(first)).get_concrete_function()
-        description["ops"] = op_types(concrete.graph)
-        # Variables the graph captures, as resource handles: `concrete.variables` misses those
-        # only read (`count + 1`).
-        description["captured_variables"] = sum(
-            1 for captured in concrete.captured_inputs if captured.dtype == tf.resource
-        )
+        description["graph"] = serialized_graph(concrete.graph)
     return description
 
 
@@ -88,4 +83,4 @@ def traced_fibonacci(module: ModuleType, sizes: list[int], eager: bool = False) 
         values.append(traced(n))
     current_label(f"tracing fibonacci({sizes[0]})")
     graph = traced.get_concrete_function(sizes[0]).graph
-    return {"values": values, "eager": eager_values, "ops": op_types(graph)}
+    return {"values": values, "eager": eager_values, "graph": serialized_graph(graph)}

@@ -1,9 +1,26 @@
-# attack: Python-computed Fibonacci, with the grader's probe patched to report a graph of TF ops
+# attack: Python-computed Fibonacci, with every grader helper in reach rewritten to report a
+# graph of TF ops: the probes' export, the learner-side copy of the trusted graph reader, and the
+# probe itself (answering in the description format of an older grader, a list of op names)
+import numpy as np
 import tensorflow as tf
 
+import grader.graphs
+import grader.probes._graphs as export
 import grader.probes.lesson1_warmup as probes
 
-probes.op_types = lambda graph: ["MatMul", "AddV2", "AssignVariableOp", "ReadVariableOp"]
+FAKE_OPS = ["MatMul", "AddV2", "AssignVariableOp", "ReadVariableOp"]
+grader.graphs.op_types = lambda serialized: FAKE_OPS
+export.serialized_graph = lambda graph: np.frombuffer(b"\x12\x00", dtype=np.uint8)
+probes.serialized_graph = export.serialized_graph
+_traced = probes.traced_fibonacci
+
+
+def _faked(module, sizes, eager=False):
+    description = _traced(module, sizes, eager)
+    return {**description, "ops": FAKE_OPS, "graph": FAKE_OPS}
+
+
+probes.traced_fibonacci = _faked
 
 
 def make_counter():

@@ -1,0 +1,66 @@
+"""Trusted side: what a traced TensorFlow graph holds, read from its serialized ``GraphDef``.
+
+The learner process only exports the graph's bytes; which ops it holds is decided here, outside
+the learner's reach (code in the learner's process can rewrite the grader's helpers there).
+Only the fields needed are declared, so this needs protobuf but not TensorFlow; a forged or
+broken message is a clear failure, never a crash.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
+
+MAX_GRAPH_BYTES = 8 * 2**20
+
+# The subset of tensorflow/core/framework/{graph,function,node_def}.proto read here, with the
+# same field numbers: GraphDef.node = 1, GraphDef.library = 2, FunctionDefLibrary.function = 1,
+# FunctionDef.node_def = 3, NodeDef.name = 1, NodeDef.op = 2. Other fields are skipped.
+_MESSAGES = {
+    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False)],
+    "FunctionDef": [("node_def", 3, "NodeDef", True)],
+    "FunctionDefLibrary": [("function", 1, "FunctionDef", True)],
+    "GraphDef": [("node", 1, "NodeDef", True), ("library", 2, "FunctionDefLibrary", False)],
+}
+
+
+class GraphError(ValueError):
+    """The bytes are not a graph this module can read."""
+
+
+@functools.cache
+def _graph_def_class() -> Any:
+    file = descriptor_pb2.FileDescriptorProto(
+        name="grader_graph_subset.proto", package="grader_graph", syntax="proto3"
+    )
+    for name, fields in _MESSAGES.items():
+        message = file.message_type.add(name=name)
+        for field_name, number, kind, repeated in fields:
+            field = message.field.add(name=field_name, number=number)
+            field.label = field.LABEL_REPEATED if repeated else field.LABEL_OPTIONAL
+            if kind == "string":
+                field.type = field.TYPE_STRING
+            else:
+                field.type = field.TYPE_MESSAGE
+                field.type_name = f".grader_graph.{kind}"
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(file)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("grader_graph.GraphDef"))
+
+
+def op_types(serialized: bytes) -> list[str]:
+    """Sorted op types of a serialized ``GraphDef``, including the bodies of the functions in
+    its library (loops and conditionals keep their bodies there)."""
+    if len(serialized) > MAX_GRAPH_BYTES:
+        raise GraphError(f"the traced graph is larger than {MAX_GRAPH_BYTES // 2**20} MiB")
+    try:
+        graph = _graph_def_class().FromString(serialized)
+    except (DecodeError, RecursionError, ValueError) as exc:
+        raise GraphError(f"the traced graph could not be read ({exc})") from None
+    ops = {node.op for node in graph.node}
+    for function in graph.library.function:
+        ops.update(node.op for node in function.node_def)
+    return sorted(ops)
