@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from grader import __version__
 from grader.errors import GraderError, UsageError
+from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S as TOTAL_TIMEOUT_S
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade even where learner code cannot be isolated (unsafe)")
     batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                        help="time limit of one call of a student's code (default 30)")
+    batch.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S,
+                       metavar="SECONDS", help="time limit of grading one submission, all its "
+                       f"calls together (default {TOTAL_TIMEOUT_S:g})")
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
@@ -93,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="show what your code printed during each check")
         sub.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                          help="time limit of one call of your code (default 30)")
+        sub.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S,
+                         metavar="SECONDS", help="time limit of grading, all calls of your code "
+                         f"together (default {TOTAL_TIMEOUT_S:g})")
         sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                          help="where TensorFlow runs your code (default cpu)")
     return parser
@@ -132,6 +139,7 @@ def _run(argv: list[str], console: Console) -> int:
             lessons=_lesson_list(args.lessons),
             jobs=args.jobs,
             call_timeout=args.timeout,
+            total_timeout=args.total_timeout,
             no_sandbox=args.no_sandbox,
             nbgrader_db=args.nbgrader_db,
         )
@@ -139,8 +147,8 @@ def _run(argv: list[str], console: Console) -> int:
     from grader.commands import lesson as lesson_command
     from grader.learner.zygote import Zygote
 
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    if args.timeout <= 0 or args.total_timeout <= 0:
+        raise UsageError("--timeout and --total-timeout must be positive numbers of seconds")
     zygote = Zygote(device=args.device)  # started once the arguments are known to be good
     with contextlib.closing(zygote):
         return lesson_command.main(
@@ -153,6 +161,7 @@ def _run(argv: list[str], console: Console) -> int:
             watch=args.watch,
             verbose=args.verbose,
             call_timeout=args.timeout,
+            total_timeout=args.total_timeout,
         )
 
 

@@ -17,7 +17,12 @@ from grader import __version__
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.learner import sandbox
-from grader.learner.session import DEFAULT_CALL_TIMEOUT_S, LearnerSession, ProgressCallback
+from grader.learner.session import (
+    DEFAULT_CALL_TIMEOUT_S,
+    DEFAULT_TOTAL_TIMEOUT_S,
+    LearnerSession,
+    ProgressCallback,
+)
 from grader.learner.zygote import Zygote
 from grader.pytest_plugin import GradingPlugin
 from grader.results import ERROR, CheckResult, GradingResults
@@ -100,10 +105,12 @@ def grade_submission(
     on_progress: ProgressCallback | None = None,
     isolate: bool | None = None,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
 
     ``isolate``: run the learner process in the sandbox (default: whenever the machine allows).
+    ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them.
     """
     started = time.monotonic()
     data = read_submission(submission)
@@ -122,7 +129,8 @@ def grade_submission(
     if isolate is None:
         isolate = machine_capabilities().isolated
     with LearnerSession(
-        zygote, submission, module_name=lesson.stem, call_timeout=call_timeout, isolate=isolate
+        zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
+        total_timeout=total_timeout, isolate=isolate,
     ) as session:
         session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)

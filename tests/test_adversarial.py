@@ -40,6 +40,7 @@ ATTACKS = Path(__file__).resolve().parent / "adversarial"
 LESSON1 = ATTACKS / "lesson1"
 STUB = REPO / "exercises" / "lesson1_warmup.py"
 CALL_TIMEOUT = 2.0
+TOTAL_TIMEOUT = 10.0  # for all calls of one submission: a hanging attack costs this, not 2 s a call
 PLANTED = [  # where the planting and writing attacks aim, outside their folder
     REPO / "grader" / "checks" / "conftest.py", REPO / "grader" / "conftest.py",
     REPO / "conftest.py.planted", REPO / "pwned-adversarial",
@@ -75,7 +76,7 @@ ATTACK_TABLE = [
            r"traced from fibonacci (was not exported|.*could not be read|holds no arithmetic)"),
     Attack("plant_conftest.py", "stub", r"make_counter is not written yet"),
     Attack("infinite_loop_at_import.py", "stub", r"did not return within 2 s", 30),
-    Attack("long_sleep.py", "honest_counter.py", r"fibonacci\(.*did not return within 2 s"),
+    Attack("long_sleep.py", "honest_counter.py", r"fibonacci\(.*did not return within 2 s", 25),
     Attack("output_flood.py", "stub", r"make_counter\(\) did not return within 2 s"),
     Attack("segfault_at_import.py", "stub", r"SIGSEGV \(a crash\)"),
     Attack("fork_storm.py", "honest_counter.py", r"."),
@@ -115,7 +116,8 @@ def _no_leftovers() -> list[str]:
 @pytest.fixture(scope="module")
 def grade_l1(grade):
     def run(path: Path) -> GradingResults:
-        return grade("lesson1", path, isolate=True, call_timeout=CALL_TIMEOUT)
+        return grade("lesson1", path, isolate=True, call_timeout=CALL_TIMEOUT,
+                     total_timeout=TOTAL_TIMEOUT)
 
     return run
 
@@ -417,7 +419,7 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
     out = tmp_path / "out"
     batch = subprocess.run(
         [str(Path(sys.executable).parent / "grade"), "batch", str(root), "--out", str(out),
-         "--jobs", "2", "--timeout", str(CALL_TIMEOUT)],
+         "--jobs", "2", "--timeout", str(CALL_TIMEOUT), "--total-timeout", str(TOTAL_TIMEOUT)],
         capture_output=True, text=True, timeout=900,
         env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
     assert batch.returncode == 0, batch.stderr[-3000:] + batch.stdout[-3000:]

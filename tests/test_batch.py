@@ -360,7 +360,8 @@ def test_missing_data_stops_the_run_and_is_no_student_zero(tmp_path: Path) -> No
 def test_usage_errors_answer_in_one_line(tmp_path: Path) -> None:
     for args in ([tmp_path / "nowhere", "--out", tmp_path / "out"],
                  [tmp_path, "--out", tmp_path / "out", "--lessons", "9"],
-                 [tmp_path, "--out", tmp_path / "out", "--jobs", "0"]):
+                 [tmp_path, "--out", tmp_path / "out", "--jobs", "0"],
+                 [tmp_path, "--out", tmp_path / "out", "--total-timeout", "0"]):
         result = _batch(*args)
         assert result.returncode == 2, args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr

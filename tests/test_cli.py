@@ -443,18 +443,24 @@ def test_lots_of_output_does_not_reach_the_report(mistake_runs: dict[str, Future
 
 @pytest.mark.slow  # every Fibonacci check waits for its 2 s timeout
 def test_an_endless_loop_times_out_and_the_other_checks_still_run(course: Path) -> None:
+    """Each call stops at --timeout; once grading has used --total-timeout in all, the calls
+    left fail at once instead of each waiting out its own limit."""
     looping = course / "looping.py"
     looping.write_text(_replace_fibonacci("def fibonacci(n):\n    while True:\n        pass\n"),
                        encoding="utf-8")
-    run = grade("lesson1", "--submission", "looping.py", "--timeout", "2", "--json", "r.json",
-                cwd=course)
+    started = time.monotonic()
+    run = grade("lesson1", "--submission", "looping.py", "--timeout", "2", "--total-timeout",
+                "7", "--json", "r.json", cwd=course)
     assert run.code == 1, run
     assert_no_traceback(run)
     by_check = results_by_check(course / "r.json")
     assert _passed(by_check) == COUNTER_CHECKS
     assert "did not return within 2 s" in run.text, run
-    for check in FIBONACCI_CHECKS:
-        assert "did not return within 2 s" in by_check[check]["output"], by_check[check]
+    outputs = [by_check[c.id]["output"] for c in CHECKS if c.id in FIBONACCI_CHECKS]
+    assert "did not return within 2 s" in outputs[0]
+    assert all("did not return within 2 s" in o or "time limit of 7 s" in o for o in outputs)
+    assert "was not run" in outputs[-1] and "--total-timeout" in outputs[-1], outputs[-1]
+    assert time.monotonic() - started < 7 + 30  # not 2 s for each of the fibonacci checks
 
 
 # -- long-running processes: pipes, Ctrl-C, --watch ------------------------------------------------

@@ -17,6 +17,7 @@ from grader.learner.failures import (
     LearnerDied,
     LearnerImportFailed,
     LearnerOutOfMemory,
+    LearnerOutOfTime,
     LearnerRaised,
     LearnerTimeout,
 )
@@ -109,6 +110,29 @@ def test_a_hang_times_out_and_the_next_call_gets_a_fresh_process(session_for):
         call(session, "hang", timeout=1)
     assert time.monotonic() - started < 5
     assert call(session, "fine") == 7
+    assert session.processes_started == 2
+
+
+def test_the_submission_time_limit_cuts_the_call_that_overruns_it_and_skips_the_rest(
+    session_for,
+):
+    session = session_for("""
+        import time
+        def hang():
+            while True: time.sleep(0.01)
+        def fine(): return 7
+    """, call_timeout=2, total_timeout=4)
+    assert call(session, "fine") == 7
+    started = time.monotonic()
+    with pytest.raises(LearnerTimeout, match=r"within 2 s"):
+        call(session, "hang")
+    with pytest.raises(LearnerOutOfTime, match=r"hang\(\) was stopped: .* 4 s for all calls"):
+        call(session, "hang")  # about 1.5 s of the limit was left
+    assert 3 < time.monotonic() - started < 7
+    before = time.monotonic()
+    with pytest.raises(LearnerOutOfTime, match=r"fine\(\) was not run: .*--total-timeout"):
+        call(session, "fine")
+    assert time.monotonic() - before < 0.5  # no process started, no waiting
     assert session.processes_started == 2
 
 

@@ -31,6 +31,14 @@ WORKER_STOP_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Time limits of grading one submission: each call of its code, and all calls together."""
+
+    call_s: float
+    total_s: float
+
+
+@dataclass(frozen=True)
 class Job:
     """One file to grade."""
 
@@ -72,11 +80,12 @@ class WorkerProcess:
             self._buffer = b""
         return self._process
 
-    def grade(self, job: Job, *, call_timeout: float, deadline_s: float) -> dict[str, Any] | None:
+    def grade(self, job: Job, *, limits: Limits, deadline_s: float) -> dict[str, Any] | None:
         """The worker's reply to ``job``; None if the worker died or overran ``deadline_s``."""
         process = self._start()
         assert process.stdin is not None and process.stdout is not None
-        request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": call_timeout}
+        request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": limits.call_s,
+                   "total_timeout": limits.total_s}
         try:
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()
@@ -132,13 +141,14 @@ class WorkerProcess:
             process.stdout.close()
 
 
-def job_deadline(job: Job, call_timeout: float) -> float:
-    """How long a worker may take on ``job`` before it counts as hung: a generous backstop."""
-    return 120.0 + 4 * call_timeout * max(1, len(job.lesson.checks()))
+def job_deadline(limits: Limits) -> float:
+    """How long a worker may take on a job before it counts as hung: a generous backstop (the
+    learner session itself stops at ``limits.total_s``)."""
+    return 120.0 + limits.total_s + limits.call_s
 
 
 def run(
-    jobs: list[Job], *, workers: int, call_timeout: float, device: str = "cpu",
+    jobs: list[Job], *, workers: int, limits: Limits, device: str = "cpu",
     isolate: bool = True,
 ) -> Iterator[Done]:
     """Grade ``jobs`` on ``workers`` processes; yield each as it is done, in the caller's thread.
@@ -162,9 +172,7 @@ def run(
                     return
                 reply = None
                 for _attempt in (1, 2):
-                    reply = worker.grade(
-                        job, call_timeout=call_timeout, deadline_s=job_deadline(job, call_timeout)
-                    )
+                    reply = worker.grade(job, limits=limits, deadline_s=job_deadline(limits))
                     if reply is not None or stop.is_set():
                         break
                 if stop.is_set():

@@ -48,7 +48,7 @@ def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, 
     try:
         results = grade_submission(
             find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"]),
-            isolate=isolate,
+            total_timeout=float(job["total_timeout"]), isolate=isolate,
         )
     except GraderError as error:
         return {"infrastructure": str(error)}

@@ -34,10 +34,11 @@ from grader.batch.records import (
     results_from_dict,
     without_grading,
 )
-from grader.batch.scheduling import Done, Job, run
+from grader.batch.scheduling import Done, Job, Limits, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
+from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
 from grader.runner import machine_capabilities, read_submission
 
 LOCK_NAME = ".grade-batch.lock"
@@ -51,6 +52,7 @@ def main(
     lessons: list[Lesson] | None = None,
     jobs: int | None = None,
     call_timeout: float = 30.0,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
     device: str = "cpu",
     no_sandbox: bool = False,
     nbgrader_db: Path | None = None,
@@ -69,8 +71,8 @@ def main(
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
-    if call_timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
+    if call_timeout <= 0 or total_timeout <= 0:
+        raise UsageError("--timeout and --total-timeout must be positive numbers of seconds")
     if not submissions.is_dir():
         raise SetupError(f"{submissions}: no such folder; pass the folder holding one folder "
                          "per student")
@@ -107,8 +109,9 @@ def main(
             _announce(console, found, skipped, len(direct), len(todo), min(workers, len(todo)))
             for record in direct:
                 book.record(record)
-            _grade(console, book, todo, workers=workers, call_timeout=call_timeout,
-                   device=device, versions=versions, isolate=not no_sandbox)
+            _grade(console, book, todo, workers=workers,
+                   limits=Limits(call_timeout, total_timeout), device=device,
+                   versions=versions, isolate=not no_sandbox)
             records = book.records()
             lessons_known = {stem: LessonInfo(stem, number, title)
                              for stem, number, title in book.lessons()}
@@ -209,15 +212,14 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
 
 
 def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
-           call_timeout: float, device: str, versions: dict[str, str], isolate: bool) -> None:
+           limits: Limits, device: str, versions: dict[str, str], isolate: bool) -> None:
     if not todo:
         return
     columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("grading", total=len(todo))
-        results = run(todo, workers=workers, call_timeout=call_timeout, device=device,
-                      isolate=isolate)
+        results = run(todo, workers=workers, limits=limits, device=device, isolate=isolate)
         try:
             for done in results:
                 record = _record_of(done, versions)

@@ -12,6 +12,7 @@ from rich.console import Console
 from grader import history
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
+from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
 from grader.learner.zygote import Zygote
 from grader.report.files import write_atomic
 from grader.report.terminal import TerminalReport
@@ -34,6 +35,7 @@ def main(
     watch: bool = False,
     verbose: bool = False,
     call_timeout: float = 30.0,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
 ) -> int:
     """Grade ``lesson``; return the exit code (0 full marks, 1 points missing)."""
     own_file = submission is None
@@ -52,6 +54,7 @@ def main(
             results = _interruptible(lambda: grade_submission(
                 lesson, path, zygote=zygote, on_result=report.check,
                 on_progress=report.progress, call_timeout=call_timeout,
+                total_timeout=total_timeout,
             ))
         finally:
             report.end_progress()

@@ -136,6 +136,20 @@ class LearnerTimeout(LearnerFailure):
         super().__init__(f"{where} did not return within {seconds:g} s (an endless loop?)")
 
 
+class LearnerOutOfTime(LearnerFailure):
+    """Grading the submission used its whole time limit: this call was cut short or not run."""
+
+    outcome = "timeout"
+
+    def __init__(self, where: str, budget_s: float, *, started: bool) -> None:
+        what = "was stopped" if started else "was not run"
+        super().__init__(
+            f"{where} {what}: grading this submission used its whole time limit of "
+            f"{budget_s:g} s for all calls together (earlier calls were slow or hung; an "
+            "instructor can raise it with --total-timeout)"
+        )
+
+
 class LearnerOutOfMemory(LearnerFailure):
     """The learner process used more memory than allowed."""
 

@@ -26,6 +26,7 @@ from grader.learner.failures import (
     LearnerFailure,
     LearnerImportFailed,
     LearnerOutOfMemory,
+    LearnerOutOfTime,
     LearnerProtocolError,
     LearnerRaised,
     LearnerTimeout,
@@ -33,6 +34,8 @@ from grader.learner.failures import (
 from grader.learner.zygote import Child, Zygote
 
 DEFAULT_CALL_TIMEOUT_S = 30.0
+#: Time for grading one submission, all its calls together: what a hanging submission costs.
+DEFAULT_TOTAL_TIMEOUT_S = 300.0
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
 OUTPUT_LIMIT_BYTES = 16 * 1024
 PROGRESS_INTERVAL_S = 0.25
@@ -54,6 +57,7 @@ class LearnerSession:
         *,
         module_name: str,
         call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         isolate: bool = False,
     ) -> None:
@@ -61,6 +65,8 @@ class LearnerSession:
         self.module_name = module_name
         self.display_name = source.name
         self.call_timeout = call_timeout
+        self.total_timeout = total_timeout
+        self._deadline = time.monotonic() + total_timeout
         self.memory_limit = memory_limit
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
@@ -84,6 +90,8 @@ class LearnerSession:
     ) -> Any:
         """Run ``grader.probes.<probe>`` on the learner's module; return its plain-data answer."""
         self.last_output = ""
+        if self._deadline - time.monotonic() <= 0:
+            raise LearnerOutOfTime(label, self.total_timeout, started=False)
         child = self._ensure_loaded(seed)
         request = {
             "op": "run",
@@ -92,7 +100,7 @@ class LearnerSession:
             "seed": seed,
             "kwargs": wire.to_wire(kwargs),
         }
-        reply = self._exchange(child, request, label, timeout or self.call_timeout)
+        reply = self._timed_exchange(child, request, label, timeout or self.call_timeout)
         if not reply.get("ok"):
             error = reply.get("error") if type(reply.get("error")) is dict else {}
             raise LearnerRaised(str(error.get("where") or label), error)
@@ -128,7 +136,7 @@ class LearnerSession:
         where = f"importing {self.display_name}"
         request = {"op": "load", "path": self.path, "module": self.module_name, "seed": seed}
         try:
-            reply = self._exchange(self._child, request, where, self.call_timeout)
+            reply = self._timed_exchange(self._child, request, where, self.call_timeout)
         except LearnerFailure as failure:
             self._import_failure = failure
             raise
@@ -158,6 +166,21 @@ class LearnerSession:
                 f"cannot isolate the learner process: {str(hello.get('sandbox'))[:300]} "
                 "(grade without isolation with --no-sandbox, at your own risk)"
             )
+
+    def _timed_exchange(
+        self, child: Child, request: dict[str, Any], label: str, timeout: float
+    ) -> dict[str, Any]:
+        """:meth:`_exchange` within both the call's time limit and what is left of the
+        submission's: once that is used up, calls fail at once instead of waiting again."""
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise LearnerOutOfTime(label, self.total_timeout, started=False)
+        try:
+            return self._exchange(child, request, label, min(timeout, left))
+        except LearnerTimeout:
+            if left < timeout:
+                raise LearnerOutOfTime(label, self.total_timeout, started=True) from None
+            raise
 
     def _exchange(
         self, child: Child, request: dict[str, Any], label: str, timeout: float
