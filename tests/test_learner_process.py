@@ -6,6 +6,8 @@ generic ``lesson1_warmup:call`` probe (``module.<name>(*args)``).
 
 from __future__ import annotations
 
+import os
+import signal
 import textwrap
 import time
 from pathlib import Path
@@ -134,6 +136,23 @@ def test_the_submission_time_limit_cuts_the_call_that_overruns_it_and_skips_the_
         call(session, "fine")
     assert time.monotonic() - before < 0.5  # no process started, no waiting
     assert session.processes_started == 2
+
+
+def test_cpu_time_is_limited_for_the_learner_and_every_process_it_starts(session_for):
+    session = session_for("""
+        import os
+        def spin_in_a_child():
+            pid = os.fork()
+            if pid == 0:
+                while True: pass
+            return os.waitpid(pid, 0)[1]
+        def spin():
+            while True: pass
+    """, cpu_seconds=1)
+    status = call(session, "spin_in_a_child", timeout=30)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU
+    with pytest.raises(LearnerDied, match=r"spin\(\) ended .* more than its limit of CPU time"):
+        call(session, "spin", timeout=30)
 
 
 @pytest.mark.parametrize(

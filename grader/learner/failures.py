@@ -188,5 +188,7 @@ def describe_status(status: int | None) -> str:
         name = signal.Signals(-code).name
     except ValueError:
         name = f"signal {-code}"
+    if name == "SIGXCPU":
+        return "it was stopped for using more than its limit of CPU time"
     crash = " (a crash)" if name in ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGFPE", "SIGILL") else ""
     return f"it was killed by {name}{crash}"

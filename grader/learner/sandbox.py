@@ -13,7 +13,7 @@ right after the zygote forks it and before any learner code runs:
   submissions, caches) are covered by empty, unreadable mounts;
 - drops to an unprivileged user of its own, so it cannot signal the grader or read root's files;
 - keeps only the environment variables TensorFlow and Python need (no tokens of the grader's);
-- runs under limits on processes, file size, open files and core dumps.
+- runs under limits on processes, file size, open files, core dumps and CPU time.
 
 Without root the learner process still runs in its own session under the same limits and the
 timeouts and memory watchdog of :mod:`grader.learner.session`, but it is not isolated from the
@@ -68,15 +68,19 @@ class Policy:
     isolate: bool = False
     uid: int | None = None
     hide: tuple[str, ...] = field(default_factory=tuple)
+    #: CPU seconds each learner process (and each process it starts) may use in all
+    cpu_seconds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"isolate": self.isolate, "uid": self.uid, "hide": list(self.hide)}
+        return {"isolate": self.isolate, "uid": self.uid, "hide": list(self.hide),
+                "cpu_seconds": self.cpu_seconds}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
-        uid = data.get("uid")
+        uid, cpu = data.get("uid"), data.get("cpu_seconds")
         return cls(bool(data.get("isolate")), uid if type(uid) is int else None,
-                   tuple(str(p) for p in data.get("hide", [])))
+                   tuple(str(p) for p in data.get("hide", [])),
+                   cpu if type(cpu) is int and cpu > 0 else None)
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,8 @@ def enter(policy: Policy, workdir: str) -> None:
         _soft, hard = resource.getrlimit(limit)
         cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(limit, (cap, cap))
+    if policy.cpu_seconds is not None:  # SIGXCPU at the soft limit, SIGKILL at the hard one
+        resource.setrlimit(resource.RLIMIT_CPU, (policy.cpu_seconds, policy.cpu_seconds + 5))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, it does not kill
     if not policy.isolate:
         os.umask(0o077)

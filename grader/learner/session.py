@@ -9,6 +9,8 @@ process. An import that fails is remembered: every later call fails with the sam
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import math
 import os
 import select
 import shutil
@@ -36,6 +38,7 @@ from grader.learner.zygote import Child, Zygote
 DEFAULT_CALL_TIMEOUT_S = 30.0
 #: Time for grading one submission, all its calls together: what a hanging submission costs.
 DEFAULT_TOTAL_TIMEOUT_S = 300.0
+CPU_SECONDS_MARGIN = 10
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
 OUTPUT_LIMIT_BYTES = 16 * 1024
 PROGRESS_INTERVAL_S = 0.25
@@ -59,6 +62,7 @@ class LearnerSession:
         call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        cpu_seconds: int | None = None,
         isolate: bool = False,
     ) -> None:
         self.zygote = zygote
@@ -72,11 +76,16 @@ class LearnerSession:
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
         self._uid = sandbox.UidClaim() if isolate else None
-        self.policy = (
+        policy = (
             sandbox.policy_for(sandbox.secret_folders(source), uid=self._uid.uid,
                                workdir=self.workdir)
             if isolate else sandbox.Policy()
         )
+        # Wall-clock limits bound the learner process's CPU time already (the time limit times
+        # the cores); this also bounds what any process it starts can burn, even one it detached.
+        if cpu_seconds is None:
+            cpu_seconds = math.ceil(total_timeout * (os.cpu_count() or 1)) + CPU_SECONDS_MARGIN
+        self.policy = dataclasses.replace(policy, cpu_seconds=cpu_seconds)
         self._child: Child | None = None
         self._import_failure: LearnerFailure | None = None
         self.last_output = ""
