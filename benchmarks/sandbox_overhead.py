@@ -2,8 +2,9 @@
 
 Grades the reference solution of a lesson in-process, many times, alternating with and without
 isolation (one warm zygote, as ``grade --watch`` and batch workers have), and prints the median
-wall time of each and their difference. Target (issue 6): overhead <= 0.5 s. Needs root (the
-sandbox); without it only the unisolated figure is printed.
+wall time of each and their difference. Target (issue 6): overhead <= 0.5 s. As root it measures
+the sandbox with a user id per learner; as an ordinary user, the one with user namespaces; where
+neither is allowed, only the unisolated figure is printed.
 
     python benchmarks/sandbox_overhead.py [--lesson lesson1] [--runs 15]
 """

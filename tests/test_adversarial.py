@@ -84,6 +84,7 @@ ATTACK_TABLE = [
     Attack("kill_parent.py", "stub", r"got a NoneType"),
     Attack("read_solution.py", "stub", r"make_counter is not written yet"),
     Attack("write_outside.py", "stub", r"make_counter is not written yet"),
+    Attack("find_the_grader.py", "stub", r"make_counter is not written yet"),
 ]
 
 

@@ -1,7 +1,9 @@
-"""The grader run by an ordinary user, where the sandbox cannot be had.
+"""The grader run by an ordinary user.
 
-Batch grading then refuses to run students' code without isolation, in one line that names the
-fix, unless the instructor passes ``--no-sandbox``; grading one's own lesson still works.
+Where the kernel lets ordinary users create user namespaces, learner processes are isolated in
+them: batch grading runs, and attacks earn nothing. Where it does not, batch grading refuses to
+run students' code without isolation, in one line that names the fix, unless the instructor
+passes ``--no-sandbox``.
 
 The grader really runs as an unprivileged user (nobody), started from this root test run: in a
 private mount namespace, root's home (mode 700, where this machine keeps Python) is covered by a
@@ -13,9 +15,11 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +28,8 @@ import pytest
 from tests.conftest import REPO
 
 NOBODY = 65534
+GRADE = str(Path(sys.executable).parent / "grade")
+ATTACKS = Path(__file__).resolve().parent / "adversarial" / "lesson1"
 RUN_TIMEOUT_S = 300
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"),
@@ -39,8 +45,13 @@ def _hidden_ancestor(path: Path) -> Path | None:
     return None
 
 
-def _as_nobody(args: list[str], *, home: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``args`` as nobody, with the folders Python lives in made reachable for it."""
+def _as_nobody(args: list[str], *, home: Path,
+               without_user_namespaces: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` as nobody, with the folders Python lives in made reachable for it.
+
+    ``without_user_namespaces``: inside a chroot (of the same tree), where the kernel refuses
+    user namespaces, as in a container that forbids them.
+    """
     needed = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPO}
     script = ["set -e", "mount --make-rprivate /"]
     for index, path in enumerate(sorted(needed)):
@@ -54,9 +65,15 @@ def _as_nobody(args: list[str], *, home: Path) -> subprocess.CompletedProcess[st
         script += [f"mount --bind '{path}' '{keep}'", f"mountpoint -q '{hidden}' || "
                    f"mount -t tmpfs -o mode=755 tmpfs '{hidden}'",
                    f"mkdir -p '{path}'", f"mount --move '{keep}' '{path}'"]
-    script.append(f'exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups "$@"')
+    setpriv = f'setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups'
+    if without_user_namespaces:
+        jail = home / ".jail"
+        jail.mkdir(exist_ok=True)
+        script += [f"mount --rbind / '{jail}'", f'exec chroot \'{jail}\' {setpriv} "$@"']
+    else:
+        script.append(f'exec {setpriv} "$@"')
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "COLUMNS": "100", "NO_COLOR": "1",
-           "TERM": "dumb", "LANG": "C.UTF-8"}
+           "TERM": "dumb", "LANG": "C.UTF-8", "PWNED_TAG": "pwned-unprivileged"}
     return subprocess.run(
         ["unshare", "--mount", "sh", "-c", "\n".join(script), "sh", *args],
         capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env, cwd=home,
@@ -72,37 +89,99 @@ def shared_folder() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _classroom(folder: Path) -> Path:
+def _classroom(folder: Path, attacks: tuple[str, ...] = ()) -> Path:
+    """Two reference solutions and the given attacks, every file owned by nobody: the grader's
+    own user, whose files a learner running as that user must still not reach."""
     classdir = folder / "class"
     for student in ("alice", "bob"):
         (classdir / student).mkdir(parents=True)
         shutil.copy(REPO / "solutions" / "lesson1_warmup.py", classdir / student)
+    for attack in attacks:
+        (classdir / attack).mkdir(parents=True)
+        shutil.copy(ATTACKS / f"{attack}.py", classdir / attack / "lesson1_warmup.py")
     for path in [classdir, *classdir.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+        os.chown(path, NOBODY, NOBODY)
     return classdir
+
+
+def _scores(out: Path) -> dict[str, tuple[float, float]]:
+    with open(out / "grades.csv", newline="") as grades:
+        return {row["student"]: (float(row["score"]), float(row["max_score"]))
+                for row in csv.DictReader(grades)}
+
+
+def _processes_of_nobody() -> list[str]:
+    """Live processes of nobody (not zombies waiting for init), after a moment to die."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [entry.name for entry in Path("/proc").iterdir()
+                 if entry.name.isdigit() and _owner(entry) == NOBODY and not _zombie(entry)]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _zombie(entry: Path) -> bool:
+    try:
+        return (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _owner(entry: Path) -> int | None:
+    try:
+        return entry.stat().st_uid
+    except OSError:
+        return None
+
+
+@pytest.mark.slow
+def test_an_ordinary_user_grades_in_user_namespaces_and_attacks_earn_nothing(shared_folder):
+    attacks = ("find_the_grader", "read_solution", "write_outside", "kill_parent",
+               "network_fetch", "orphan")
+    classdir = _classroom(shared_folder, attacks)
+    out = shared_folder / "out"
+    graded = _as_nobody([GRADE, "batch", str(classdir), "--out", str(out), "--jobs", "1",
+                         "--timeout", "5", "--total-timeout", "20"], home=shared_folder)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    scores = _scores(out)
+    assert scores["alice"] == scores["bob"] == (17.0, 17.0)
+    ceilings = {"orphan": 6.0}  # its counter is honest work
+    assert {a: scores[a][0] for a in attacks} == {
+        a: min(scores[a][0], ceilings.get(a, 0.0)) for a in attacks}
+    assert len(scores) == 2 + len(attacks)  # grades.csv was not rewritten by an attack
+    with sqlite3.connect(out / "gradebook.db") as book:  # still a database, not a forgery
+        assert book.execute("SELECT COUNT(*) FROM results").fetchone()[0] == len(scores)
+    planted = [path for path in (*shared_folder.rglob("pwned-unprivileged"),
+                                 Path("/tmp/pwned-unprivileged"),
+                                 Path("/dev/shm/pwned-unprivileged"),
+                                 Path("/var/tmp/pwned-unprivileged")) if path.exists()]
+    assert not planted
+    assert not _processes_of_nobody()
+    feedback = (out / "students" / "find_the_grader" / "feedback.md").read_text()
+    assert "make_counter is not written yet" in feedback
 
 
 @pytest.mark.slow
 def test_batch_refuses_without_isolation_and_grades_with_no_sandbox(shared_folder: Path):
+    """Where the kernel refuses user namespaces (here: inside a chroot), batch grading refuses to
+    run students' code until the instructor accepts the risk."""
     classdir = _classroom(shared_folder)
-    grade = [str(Path(sys.executable).parent / "grade")]
+    out = shared_folder / "out"
     whoami = _as_nobody([sys.executable, "-c", "import os; print(os.geteuid())"],
-                        home=shared_folder)
+                        home=shared_folder, without_user_namespaces=True)
     assert whoami.stdout.strip() == str(NOBODY), whoami.stderr
 
-    refused = _as_nobody([*grade, "batch", str(classdir), "--out", str(shared_folder / "out")],
-                         home=shared_folder)
+    refused = _as_nobody([GRADE, "batch", str(classdir), "--out", str(out)],
+                         home=shared_folder, without_user_namespaces=True)
     assert refused.returncode == 2, refused.stdout + refused.stderr
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and "--no-sandbox" in lines[0], lines
-    assert "not run as root" in lines[0]
-    assert not (shared_folder / "out" / "gradebook.db").exists()
+    assert "does not let ordinary users create user namespaces" in lines[0]
+    assert not (out / "gradebook.db").exists()
 
-    graded = _as_nobody([*grade, "batch", str(classdir), "--out", str(shared_folder / "out"),
-                         "--no-sandbox", "--jobs", "1"], home=shared_folder)
+    graded = _as_nobody([GRADE, "batch", str(classdir), "--out", str(out), "--no-sandbox",
+                         "--jobs", "1"], home=shared_folder, without_user_namespaces=True)
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    with open(shared_folder / "out" / "grades.csv", newline="") as grades:
-        rows = list(csv.DictReader(grades))
-    assert sorted(row["student"] for row in rows) == ["alice", "bob"]
-    assert all(float(row["score"]) == float(row["max_score"]) > 0 for row in rows), rows
-    assert (shared_folder / "out" / "gradebook.db").stat().st_uid == NOBODY
+    assert _scores(out) == {"alice": (17.0, 17.0), "bob": (17.0, 17.0)}
+    assert (out / "gradebook.db").stat().st_uid == NOBODY

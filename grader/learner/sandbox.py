@@ -1,7 +1,6 @@
 """Operating-system isolation of a learner process (Linux).
 
-When the grader runs as root (as in CI, or an instructor's grading machine) each learner process,
-right after the zygote forks it and before any learner code runs:
+Each learner process, right after the zygote forks it and before any learner code runs:
 
 - gets its own network namespace: no network at all, not even 127.0.0.1; and its own IPC
   namespace and /dev/shm (no shared memory with other processes);
@@ -11,18 +10,30 @@ right after the zygote forks it and before any learner code runs:
   by an empty tmpfs into which only Python, the grader and the working folder are bound back;
   and the folders that must stay secret (the solutions, the data, other students'
   submissions, caches) are covered by empty, unreadable mounts;
-- drops to an unprivileged user of its own, so it cannot signal the grader or read root's files;
 - keeps only the environment variables TensorFlow and Python need (no tokens of the grader's);
 - runs under limits on processes, file size, open files, core dumps and CPU time.
 
-Without root the learner process still runs in its own session under the same limits and the
-timeouts and memory watchdog of :mod:`grader.learner.session`, but it is not isolated from the
-file system or the network: :func:`capabilities` says so, and batch grading refuses to run that
-way unless the instructor passes ``--no-sandbox``.
+Who it runs as depends on the grader:
+
+- **as root** (CI, a grading server) it drops to an unprivileged user id of its own, so it can
+  neither signal the grader nor read root's files, and all its processes can be found and
+  killed by that uid;
+- **as an ordinary user** it enters a user namespace of its own (where the kernel allows it)
+  and a PID namespace, in which it is PID 1 and sees no other process; /run (the user's
+  sockets) is covered too, and it gives up every capability before learner code runs. It runs
+  as the grader's user, so nothing of that user's may stay visible and writable: a mount that
+  cannot be made read-only is an error.
+
+Where neither is possible (a container without namespaces) the learner process still runs in
+its own session under the same limits and the timeouts and memory watchdog of
+:mod:`grader.learner.session`, but it is not isolated from the file system or the network:
+:func:`capabilities` says so, and batch grading refuses to run that way unless the instructor
+passes ``--no-sandbox``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -37,9 +48,17 @@ from typing import Any
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWIPC = 0x08000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
-    1, 2, 4, 32, 4096, 16384, 1 << 18
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+#: Without root: a user namespace of its own (in which it may mount) and a PID namespace, in which
+#: it cannot see or signal any process of the grader's (it runs as the grader's own user).
+USER_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 8, 32, 4096, 16384, 1 << 18
 )
+#: mount options a remount must keep (inside a user namespace, changing them is refused)
+_KEPT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024,
+               "nodiratime": 2048, "relatime": 1 << 21, "strictatime": 1 << 24}
 WORKDIR_BYTES = 512 * 2**20
 FIRST_UID = 61000
 UID_COUNT = 900
@@ -85,20 +104,28 @@ class Policy:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What isolation this machine allows the grader."""
+    """What isolation this machine allows the grader: as root, namespaces and a user id per
+    learner; without root, user namespaces (where the kernel allows them to ordinary users)."""
 
     root: bool
     namespaces: bool
 
     @property
     def isolated(self) -> bool:
-        return self.root and self.namespaces
+        return self.namespaces
 
     def explain(self) -> str:
-        if self.isolated:
+        if self.isolated and self.root:
             return "learner processes are isolated (no network, read-only files, own user)"
-        why = "the grader does not run as root" if not self.root else (
-            "this machine does not allow new namespaces (a container without CAP_SYS_ADMIN?)")
+        if self.isolated:
+            return ("learner processes are isolated in user namespaces (no network, read-only "
+                    "files, no view of the grader's processes)")
+        why = (
+            "this machine does not allow new namespaces (a container without CAP_SYS_ADMIN?)"
+            if self.root else
+            "the grader does not run as root and this machine does not let ordinary users "
+            "create user namespaces (a container, or a kernel setting such as "
+            "kernel.apparmor_restrict_unprivileged_userns)")
         return f"learner processes are NOT isolated from files and network: {why}"
 
 
@@ -119,14 +146,22 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int,
 
 def capabilities() -> Capabilities:
     """Probe, in a throwaway child, whether this machine lets us isolate learner processes."""
-    if os.geteuid() != 0:
-        return Capabilities(root=False, namespaces=False)
+    root = os.geteuid() == 0
     pid = os.fork()
     if pid == 0:
-        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) == 0
-        os._exit(0 if ok else 1)
+        try:
+            if root:
+                _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+            else:  # what an unprivileged learner process will do, up to its own /proc
+                _enter_user_namespaces()
+                _mount(None, "/", None, MS_REC | MS_PRIVATE)
+                _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+                _drop_capabilities()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
     _, status = os.waitpid(pid, 0)
-    return Capabilities(root=True, namespaces=os.waitstatus_to_exitcode(status) == 0)
+    return Capabilities(root=root, namespaces=os.waitstatus_to_exitcode(status) == 0)
 
 
 def _protected() -> list[Path]:
@@ -184,7 +219,7 @@ class UidClaim:
             self._fd = -1
 
 
-def policy_for(hide: list[Path], *, uid: int, workdir: str) -> Policy:
+def policy_for(hide: list[Path], *, uid: int | None, workdir: str) -> Policy:
     """An isolating policy hiding ``hide`` (except what the learner process needs to run)."""
     keep = [*_protected(), Path(workdir).resolve()]
     hidden = []
@@ -198,8 +233,14 @@ def policy_for(hide: list[Path], *, uid: int, workdir: str) -> Policy:
     return Policy(isolate=True, uid=uid, hide=tuple(sorted(set(hidden))))
 
 
-def enter(policy: Policy, workdir: str) -> None:
-    """In the freshly forked learner process: apply ``policy``. Raises SandboxError."""
+def enter(policy: Policy, workdir: str, parent: int) -> None:
+    """In the freshly forked learner process: apply ``policy``; the learner dies with ``parent``
+    (the zygote). Raises SandboxError.
+
+    As root the process drops to the policy's own uid. Without root (``policy.uid`` is None) it
+    enters user namespaces and forks: the process that returns is the learner, PID 1 of its own
+    PID namespace; this one stays behind as its relay (see :func:`_enter_user_namespaces`).
+    """
     for limit, value in LIMITS.items():
         _soft, hard = resource.getrlimit(limit)
         cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
@@ -209,26 +250,40 @@ def enter(policy: Policy, workdir: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, it does not kill
     if not policy.isolate:
         os.umask(0o077)
+        die_with_parent(parent)
         return
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    own_user = policy.uid is not None
+    if own_user:
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    else:
+        _enter_user_namespaces(parent)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     for target in policy.hide:
         if os.path.isdir(target):
             _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
     _cover_personal_folders([*map(str, _protected()), workdir])
-    if policy.uid is not None:
+    if own_user:
         _open_paths_to_others([str(p) for p in _protected()], workdir)
-    _read_only_everywhere()
+    else:
+        # The learner runs as the grader's user: its sockets (/run/user/UID: the session bus,
+        # a docker.sock its groups open) ignore read-only mounts, so /run goes too; and a /proc
+        # of its own PID namespace shows none of the grader's processes.
+        _mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _read_only_everywhere(strict=not own_user)
     _private_workdir(workdir)
     if os.path.isdir("/dev/shm"):  # the host's is shared by everyone: a private, small one
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
-    if policy.uid is not None:
+    if own_user:
         for root, dirs, files in os.walk(workdir):
             for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
                 os.chown(name, policy.uid, policy.uid)
         os.setgroups([])
         os.setresgid(policy.uid, policy.uid, policy.uid)
         os.setresuid(policy.uid, policy.uid, policy.uid)
+        die_with_parent(parent)  # set after the user change, which clears it
+    else:
+        _drop_capabilities()
     for name in list(os.environ):  # the grader's secrets (tokens in CI) are not the learner's
         if not name.startswith(ENVIRONMENT_KEPT):
             del os.environ[name]
@@ -330,8 +385,13 @@ def _open_paths_to_others(paths: list[str], workdir: str) -> None:
             os.rmdir(stage)
 
 
-def _read_only_everywhere() -> None:
-    """Remount every file system read-only in this mount namespace (not /proc, /sys, /dev)."""
+def _read_only_everywhere(*, strict: bool) -> None:
+    """Remount every file system read-only in this mount namespace (not /proc, /sys, /dev).
+
+    ``strict``: a mount that cannot be made read-only is an error (the learner runs as the
+    grader's own user, so a writable mount would be writable to it); else it stays as it is
+    (a learner with a user of its own cannot write root's files anyway).
+    """
     with open("/proc/self/mountinfo", encoding="utf-8") as info:
         entries = [line.split() for line in info]
     for fields in entries:
@@ -340,14 +400,84 @@ def _read_only_everywhere() -> None:
         if fstype in _KEEP_WRITABLE_FS or target.startswith(("/proc", "/sys", "/dev")):
             continue
         flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        options = set(fields[5].split(","))
-        flags |= MS_NOSUID if "nosuid" in options else 0
-        flags |= MS_NODEV if "nodev" in options else 0
-        if _libc.mount(None, target.encode(), None, ctypes.c_ulong(flags), None) != 0:
-            continue  # a mount we may not change (e.g. locked): it stays as it is
+        for option in fields[5].split(","):
+            flags |= _KEPT_FLAGS.get(option, 0)
+        changed = _libc.mount(None, target.encode(), None, ctypes.c_ulong(flags), None) == 0
+        if not changed and strict and "ro" not in fields[5].split(","):
+            raise SandboxError(f"cannot make {target} read-only: "
+                               f"{os.strerror(ctypes.get_errno())}")
 
 
 PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="ascii") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise SandboxError(f"writing {path} failed: {exc.strerror}") from None
+
+
+def _enter_user_namespaces(parent: int | None = None) -> None:
+    """Unshare user, PID, mount, network and IPC namespaces, then fork.
+
+    The child returns: PID 1 of the new PID namespace (when it ends, the kernel kills every
+    process left in it), the grader's own uid and gid mapped to themselves, every capability
+    inside its user namespace (to mount) until :func:`_drop_capabilities`. This process never
+    returns: it waits for the child and ends as the child ended, so the trusted side sees the
+    learner's own exit status. Killing it kills the child (its parent-death signal).
+    """
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(USER_NAMESPACES), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    pid = os.fork()
+    if pid == 0:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        return
+    _relay(pid, parent)
+
+
+def _relay(child: int, parent: int | None) -> None:
+    """Wait for ``child`` and end the same way (its exit code, or killed by its signal)."""
+    if parent is not None:
+        die_with_parent(parent)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # the child's sockets
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(70)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 70)
+
+
+class _CapabilityHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapabilityData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities() -> None:
+    """Give up every capability (the user namespace's mounts then stay as they are) and the
+    means of gaining any (no set-uid programs)."""
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    header = _CapabilityHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapabilityData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
 
 
 def die_with_parent(parent: int) -> None:

@@ -75,10 +75,11 @@ class LearnerSession:
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
-        self._uid = sandbox.UidClaim() if isolate else None
+        # As root each learner gets a user id of its own; without root, user namespaces.
+        self._uid = sandbox.UidClaim() if isolate and os.geteuid() == 0 else None
         policy = (
-            sandbox.policy_for(sandbox.secret_folders(source), uid=self._uid.uid,
-                               workdir=self.workdir)
+            sandbox.policy_for(sandbox.secret_folders(source), workdir=self.workdir,
+                               uid=self._uid.uid if self._uid is not None else None)
             if isolate else sandbox.Policy()
         )
         # Wall-clock limits bound the learner process's CPU time already (the time limit times
@@ -261,9 +262,14 @@ class LearnerSession:
     def _memory_used(self, pid: int) -> int:
         """Memory of the learner's whole process tree: the learner process's resident set, plus
         each other process's proportional share (Pss: a forked child's pages still shared with
-        its parent count once, not twice)."""
+        its parent count once, not twice). In user namespaces ``pid`` is only the learner's
+        relay (see :mod:`grader.learner.sandbox`): the learner is its child."""
+        others = self._processes(pid)
+        if self.policy.isolate and self.policy.uid is None:
+            others.discard(pid)
+            pid = next(iter(_children(pid)), pid)
         return _resident_bytes(pid) + sum(
-            _proportional_bytes(other) for other in self._processes(pid) if other != pid
+            _proportional_bytes(other) for other in others if other != pid
         )
 
     def _processes(self, pid: int) -> set[int]:
@@ -295,6 +301,14 @@ def _resident_bytes(pid: int) -> int:
             return int(statm.read().split()[1]) * _PAGE_SIZE
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as children:
+            return [int(child) for child in children.read().split()]
+    except (OSError, ValueError):
+        return []
 
 
 def _proportional_bytes(pid: int) -> int:

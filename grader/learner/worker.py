@@ -142,11 +142,10 @@ def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, 
         os.setsid()
         sock = socket.socket(fileno=control_fd)
         try:
-            sandbox.enter(sandbox.Policy.from_dict(policy), workdir)
+            sandbox.enter(sandbox.Policy.from_dict(policy), workdir, zygote)
         except (sandbox.SandboxError, OSError) as exc:
             wire.send_message(sock, {"sandbox": f"error: {exc}"})
             raise
-        sandbox.die_with_parent(zygote)  # set after the user change, which would clear it
         wire.send_message(sock, {"sandbox": "ok"})
         os.chdir(workdir)
         devnull = os.open(os.devnull, os.O_RDONLY)
