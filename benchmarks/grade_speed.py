@@ -80,17 +80,24 @@ def grade(lesson: str, stem: str) -> float:
     return _timed([GRADE, lesson, "--submission", str(REPO / "solutions" / f"{stem}.py")])
 
 
-def _read_until(process: subprocess.Popen, marker: bytes, deadline: float) -> None:
-    buffer = b""
-    while marker not in buffer:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no {marker!r} in time")
-        ready, _, _ = select.select([process.stdout], [], [], 0.05)
-        if ready:
-            chunk = os.read(process.stdout.fileno(), 65536)
-            if not chunk:
-                raise EOFError("grade --watch exited")
-            buffer += chunk
+class _Output:
+    """What a running ``grade --watch`` printed, read up to one marker at a time (a chunk may
+    hold the next marker too: it stays for the next read)."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process, self.pending = process, b""
+
+    def read_until(self, marker: bytes, deadline: float) -> None:
+        while marker not in self.pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {marker!r} in time")
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.05)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                if not chunk:
+                    raise EOFError("grade --watch exited")
+                self.pending += chunk
+        self.pending = self.pending.split(marker, 1)[1]
 
 
 def watch(lesson: str, stem: str, saves: int) -> list[float]:
@@ -100,16 +107,17 @@ def watch(lesson: str, stem: str, saves: int) -> list[float]:
         solution = (REPO / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
         process = subprocess.Popen([GRADE, lesson, "--watch"], cwd=folder,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        output = _Output(process)
         try:
-            _read_until(process, b"Watching", time.monotonic() + 120)
+            output.read_until(b"Watching", time.monotonic() + 120)
             times = []
             for index in range(saves):
                 time.sleep(0.5)
                 started = time.perf_counter()
                 target.write_text(solution + f"\n# save {index}\n", encoding="utf-8")
-                _read_until(process, b"Score:", time.monotonic() + 60)
+                output.read_until(b"Score:", time.monotonic() + 60)
                 times.append(time.perf_counter() - started)
-                _read_until(process, b"Watching", time.monotonic() + 10)
+                output.read_until(b"Watching", time.monotonic() + 10)
             return times
         finally:
             process.terminate()
