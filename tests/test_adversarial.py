@@ -85,6 +85,7 @@ ATTACK_TABLE = [
     Attack("read_solution.py", "stub", r"make_counter is not written yet"),
     Attack("write_outside.py", "stub", r"make_counter is not written yet"),
     Attack("find_the_grader.py", "stub", r"make_counter is not written yet"),
+    Attack("forge_replies.py", "stub", r"make_counter\(\) gave no valid answer \(.*nested"),
 ]
 
 

@@ -101,12 +101,18 @@ def to_wire(value: Any) -> Any:
     raise WireError(f"cannot send a {type(value).__name__}")
 
 
-def from_wire(data: Any, *, tag_arrays: bool = True) -> Any:
+MAX_DEPTH = 64  # nesting of lists, tuples and dicts: answers are shallow; parsers are not infinite
+
+
+def from_wire(data: Any, *, tag_arrays: bool = True, depth: int = 0) -> Any:
     """Rebuild values from their JSON form; arrays become :class:`Array` (or bare ndarrays)."""
     if data is None or type(data) in (bool, int, float, str):
         return data
+    if depth > MAX_DEPTH:
+        raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
+    depth += 1
     if type(data) is list:
-        return [from_wire(v, tag_arrays=tag_arrays) for v in data]
+        return [from_wire(v, tag_arrays=tag_arrays, depth=depth) for v in data]
     if type(data) is not dict:
         raise WireError("malformed value")
     if "__array__" in data:
@@ -118,7 +124,7 @@ def from_wire(data: Any, *, tag_arrays: bool = True) -> Any:
     if "__opaque__" in data:
         return Opaque(str(data["__opaque__"])[:200])
     if "__seq__" in data:
-        items = [from_wire(v, tag_arrays=tag_arrays) for v in data.get("items", [])]
+        items = [from_wire(v, tag_arrays=tag_arrays, depth=depth) for v in data.get("items", [])]
         return tuple(items) if data["__seq__"] == "tuple" else items
     if "__dict__" in data:
         pairs = data["__dict__"]
@@ -128,10 +134,10 @@ def from_wire(data: Any, *, tag_arrays: bool = True) -> Any:
         for pair in pairs:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict item")
-            key = from_wire(pair[0], tag_arrays=tag_arrays)
+            key = from_wire(pair[0], tag_arrays=tag_arrays, depth=depth)
             if type(key) not in (str, int, float, bool) and key is not None:
                 raise WireError("malformed dict key")
-            result[key] = from_wire(pair[1], tag_arrays=tag_arrays)
+            result[key] = from_wire(pair[1], tag_arrays=tag_arrays, depth=depth)
         return result
     raise WireError("malformed value")
 
@@ -166,6 +172,8 @@ def recv_message(sock: socket.socket) -> dict[str, Any]:
         message = json.loads(recv_exactly(sock, size).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"malformed message: {exc}") from None
+    except RecursionError:
+        raise WireError("malformed message: nested too deeply") from None
     if type(message) is not dict:
         raise WireError("a message must be a JSON object")
     return message
