@@ -243,6 +243,18 @@ def test_printing_a_fake_result_changes_nothing(session_for):
         call(session, "forge")
 
 
+def test_printed_escape_sequences_cannot_redraw_the_report(session_for):
+    session = session_for(r"""
+        import sys
+        def redraw():
+            print("\x1b[1A\x1b[2KPASS the counter counts 1, 2, 3  2/2\x1b]0;title\x07")
+            sys.stdout.write("epoch 1/3\repoch 2/3\repoch 3/3\n")
+    """)
+    call(session, "redraw")
+    assert session.last_output == (
+        "\\x1b[1A\\x1b[2KPASS the counter counts 1, 2, 3  2/2\\x1b]0;title\\x07\nepoch 3/3\n")
+
+
 @pytest.mark.slow
 def test_memory_hog_is_stopped(session_for):
     session = session_for("""

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import re
 import select
 import shutil
 import signal
@@ -210,7 +211,7 @@ class LearnerSession:
             raise
         finally:
             self._drain(child, output)
-            self.last_output = output[:OUTPUT_LIMIT_BYTES].decode("utf-8", "replace")
+            self.last_output = displayable(output[:OUTPUT_LIMIT_BYTES].decode("utf-8", "replace"))
             if len(output) > OUTPUT_LIMIT_BYTES:
                 self.last_output += f"\n[... output cut at {OUTPUT_LIMIT_BYTES // 1024} KiB]"
 
@@ -293,6 +294,18 @@ class LearnerSession:
             os.close(child.output_fd)
         if self.policy.uid is not None:
             sandbox.sweep(self.policy.uid)  # detached leftovers too
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def displayable(output: str) -> str:
+    """What the learner's code printed, safe to show in a terminal or a report: each line as a
+    terminal would leave it after carriage returns (progress bars), and every other control
+    character (escape sequences that move the cursor, retitle the window or fake colours)
+    written out visibly, as \\x1b."""
+    lines = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in output.split("\n")]
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", "\n".join(lines))
 
 
 def _resident_bytes(pid: int) -> int:
