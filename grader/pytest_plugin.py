@@ -21,7 +21,7 @@ import pytest
 from grader.check import CheckFailed, CheckInfo, check_info
 from grader.errors import GraderError
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
-from grader.learner.session import LearnerSession
+from grader.learner.session import LearnerSession, displayable
 from grader.results import ERROR, FAILED, PASSED, CheckResult
 
 GRADER_FAILED = "the grader failed on this check: tell your instructor (this is not your fault)"
@@ -105,11 +105,11 @@ class GradingPlugin:
             result.points, result.status, result.outcome = info.points, PASSED, "passed"
         elif isinstance(error, LearnerImportFailed):
             self.import_failure = error
-            result.message, result.outcome = error.message, error.outcome
-        elif isinstance(error, LearnerFailure):
-            result.message, result.outcome = error.message, error.outcome
+            result.message, result.outcome = displayable(error.message), error.outcome
+        elif isinstance(error, LearnerFailure):  # may quote the learner's own strings
+            result.message, result.outcome = displayable(error.message), error.outcome
         elif isinstance(error, CheckFailed):
-            result.message, result.outcome = str(error), "failed"
+            result.message, result.outcome = displayable(str(error)), "failed"
         else:
             result.status, result.outcome, result.message = ERROR, "grader error", GRADER_FAILED
             result.grader_traceback = "".join(

@@ -22,6 +22,7 @@ from grader.learner.session import (
     DEFAULT_TOTAL_TIMEOUT_S,
     LearnerSession,
     ProgressCallback,
+    displayable,
 )
 from grader.learner.zygote import Zygote
 from grader.pytest_plugin import GradingPlugin
@@ -150,6 +151,6 @@ def grade_submission(
             hint=info.hint, outcome="grader error", message="this check did not run",
         ))
     if plugin.import_failure is not None:
-        results.problem = plugin.import_failure.message
+        results.problem = displayable(plugin.import_failure.message)
     results.duration_s = round(time.monotonic() - started, 3)
     return results

@@ -85,6 +85,7 @@ ATTACK_TABLE = [
     Attack("read_solution.py", "stub", r"make_counter is not written yet"),
     Attack("write_outside.py", "stub", r"make_counter is not written yet"),
     Attack("find_the_grader.py", "stub", r"make_counter is not written yet"),
+    Attack("escape_sequences.py", "stub", r"make_counter\(\) raised ValueError \(line \d+\): PASS"),
     Attack("forge_replies.py", "stub", r"make_counter\(\) gave no valid answer \(.*nested"),
 ]
 
@@ -149,6 +150,8 @@ def test_an_attack_earns_nothing_unearned(attack: Attack, grade_l1, twins):
     assert len(results.checks) == len(honest)
     text = "\n".join([results.problem or "", *(c.message for c in results.checks)])
     assert re.search(attack.expect, text), text[:2000]
+    shown = text + "".join(c.output for c in results.checks)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", shown)  # no terminal control at all
     assert all(len(c.output) <= 17 * 1024 + 100 for c in results.checks)  # output is capped
     assert seconds < attack.within_s
     assert not _no_leftovers()

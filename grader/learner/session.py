@@ -211,7 +211,8 @@ class LearnerSession:
             raise
         finally:
             self._drain(child, output)
-            self.last_output = displayable(output[:OUTPUT_LIMIT_BYTES].decode("utf-8", "replace"))
+            self.last_output = displayable(
+                output[:OUTPUT_LIMIT_BYTES].decode("utf-8", "replace"), printed=True)
             if len(output) > OUTPUT_LIMIT_BYTES:
                 self.last_output += f"\n[... output cut at {OUTPUT_LIMIT_BYTES // 1024} KiB]"
 
@@ -237,7 +238,7 @@ class LearnerSession:
                     message = wire.recv_message(child.control)
                     if set(message) != {"progress"}:
                         return message
-                    progress.report(str(message["progress"]))
+                    progress.report(displayable(str(message["progress"])[:200]))
                 except TimeoutError:
                     raise LearnerTimeout(label, timeout) from None
                 except wire.WireError as exc:
@@ -299,13 +300,14 @@ class LearnerSession:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def displayable(output: str) -> str:
-    """What the learner's code printed, safe to show in a terminal or a report: each line as a
-    terminal would leave it after carriage returns (progress bars), and every other control
-    character (escape sequences that move the cursor, retitle the window or fake colours)
-    written out visibly, as \\x1b."""
-    lines = [line.rstrip("\r").rsplit("\r", 1)[-1] for line in output.split("\n")]
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", "\n".join(lines))
+def displayable(text: str, *, printed: bool = False) -> str:
+    """Text from the learner's process, safe to show in a terminal or a report: every control
+    character but newlines and tabs (escape sequences that move the cursor, retitle the window
+    or fake colours) written out visibly, as \\x1b. ``printed`` (what its code printed): each
+    line is first cut as a terminal would leave it after carriage returns (progress bars)."""
+    if printed:
+        text = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _resident_bytes(pid: int) -> int:
@@ -386,6 +388,7 @@ class _Progress:
         self.last = now
         detail = self.detail
         if not detail and output:
-            tail = bytes(output[-400:]).decode("utf-8", "replace").strip().splitlines()
+            tail = displayable(bytes(output[-400:]).decode("utf-8", "replace"),
+                               printed=True).strip().splitlines()
             detail = tail[-1][:120] if tail else ""
         self.callback(self.label, now - self.started, detail)
