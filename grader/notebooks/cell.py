@@ -21,6 +21,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
 from grader.notebooks.extract import module_source
 
 _graded: dict[tuple[str, str], dict] = {}
@@ -39,9 +40,10 @@ def _history() -> list[str]:
     return [str(source) for source in shell.history_manager.input_hist_parsed]
 
 
-def grade_code(lesson_stem: str, code: str, *, call_timeout: float = 30.0) -> dict:
+def grade_code(lesson_stem: str, code: str, *, call_timeout: float = 30.0,
+               total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S) -> dict:
     """A ``grade batch`` worker's reply for ``code`` as ``lesson_stem``'s module (cached)."""
-    from grader.batch.scheduling import Job, run
+    from grader.batch.scheduling import Job, Limits, run
     from grader.curriculum import find_lesson
 
     key = (lesson_stem, hashlib.sha256(code.encode()).hexdigest())
@@ -51,7 +53,7 @@ def grade_code(lesson_stem: str, code: str, *, call_timeout: float = 30.0) -> di
             path = Path(folder) / lesson.filename
             path.write_text(code, encoding="utf-8")
             done = list(run([Job("notebook", lesson, path)], workers=1,
-                            call_timeout=call_timeout))
+                            limits=Limits(call_timeout, total_timeout)))
         _graded[key] = done[0].reply if done else {"crashed": "the grader stopped"}
     return _graded[key]
 
