@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from html import unescape
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from grader.cli import main as grade
 from grader.curriculum import lessons
 from grader.sitebuild import SiteError, build_site
-from grader.sitebuild.figures import cache_key, mnist_available, recipe
+from grader.sitebuild.figures import cache_key, make_figures, mnist_available, recipe
 from grader.sitebuild.sources import _summary, python_functions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,6 +220,34 @@ def test_a_rebuild_reuses_the_figures_and_is_fast(site, tmp_path):
     assert sorted(p.name for p in (tmp_path / "again" / "figures").iterdir()) == sorted(
         p.name for p in (site / "figures").iterdir()
     )
+
+
+def test_two_builds_sharing_a_cold_cache_take_turns(tmp_path):
+    """The second build waits for the first and finds its figures, instead of deleting them
+    half-made or making them twice."""
+    solution = REPO / "solutions" / "lesson2_linear_regression.py"
+    outcomes: list[tuple[dict, int]] = []
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            made = make_figures([("lesson2_linear_regression", solution)],
+                                tmp_path / "cache", mnist=False)
+            outcomes.append(made)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=build) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(BUILD_TIMEOUT_S)
+    assert not errors, errors
+    assert sorted(made for _, made in outcomes) == [0, 1]
+    (first, _), (second, _) = outcomes
+    assert first == second
+    for _figure, png in first["lesson2_linear_regression"]:
+        assert png is not None and png.stat().st_size > 1000
 
 
 def test_the_cache_key_follows_the_solution(tmp_path):

@@ -13,6 +13,8 @@ lesson whose figures all need MNIST then starts no worker and leaves its cached 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib
 import json
@@ -20,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -81,6 +84,7 @@ class FigureJob:
     solution: Path
     folder: Path  # the cache folder of this key
     figures: tuple[Figure, ...]
+    made: bool = False  # made by this build (not found in the cache)
 
 
 def make_figures(
@@ -89,6 +93,7 @@ def make_figures(
     """For each ``(stem, solution)``: its figures and their cached PNG (None: needs MNIST).
 
     Returns that and how many lessons had to be made (0 when everything came from the cache).
+    Builds sharing ``cache`` take turns: the second finds what the first made.
     """
     mnist = mnist_available() if mnist is None else mnist
     jobs, results = [], {}
@@ -104,11 +109,37 @@ def make_figures(
         uses_mnist = mnist and any(figure.needs_mnist for figure in figures)
         folder = cache / stem / cache_key(solution, module, uses_mnist)
         jobs.append(FigureJob(stem, solution, folder, figures))
+    if not jobs:
+        return results, 0
+    with _cache_lock(cache):
+        made = _fill_cache(jobs, cache, mnist)
+    return {**results, **made}, sum(1 for job in jobs if job.made)
+
+
+@contextlib.contextmanager
+def _cache_lock(cache: Path) -> Iterator[None]:
+    """Hold the figure cache alone (an exclusive lock on a file in it) until the block ends."""
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fill_cache(
+    jobs: list[FigureJob], cache: Path, mnist: bool
+) -> dict[str, list[tuple[Figure, Path | None]]]:
+    """Make what the cache lacks (marking those jobs ``made``); each job's figures, from it."""
     stale = [job for job in jobs if not (job.folder / "done.json").is_file()]
     if stale:
         _run_worker(stale, mnist, cache)
+        for job in stale:
+            job.made = True
+    results: dict[str, list[tuple[Figure, Path | None]]] = {}
     for job in jobs:
-        made = []
+        made: list[tuple[Figure, Path | None]] = []
         for figure in job.figures:
             png = job.folder / f"{figure.name}.png"
             if png.is_file():
@@ -123,7 +154,7 @@ def make_figures(
         for other in job.folder.parent.iterdir():  # drop figures of older solutions
             if other != job.folder and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)
-    return results, len(stale)
+    return results
 
 
 def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path) -> None:
