@@ -83,9 +83,22 @@ def test_every_stub_has_a_todo_and_raises(lesson):
         assert "raise NotImplementedError" in body, f"{name} does not raise NotImplementedError"
 
 
+@pytest.fixture(scope="module")
+def solution_results(grade):
+    """Each lesson's solution, graded once for this module (and again where a test says so)."""
+    graded: dict[str, object] = {}
+
+    def results_of(lesson):
+        if lesson.name not in graded:
+            graded[lesson.name] = grade(lesson.name, REPO / "solutions" / lesson.filename)
+        return graded[lesson.name]
+
+    return results_of
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
-def test_solution_gets_full_marks(grade, lesson):
-    results = grade(lesson.name, REPO / "solutions" / lesson.filename)
+def test_solution_gets_full_marks(solution_results, lesson):
+    results = solution_results(lesson)
     assert results.full_marks, {c.id: c.message for c in results.checks if not c.passed}
     assert results.total == results.possible == lesson.max_points
 
@@ -100,8 +113,8 @@ def test_untouched_stub_gets_zero(grade, lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
-def test_grading_is_deterministic(grade, lesson):
-    path = REPO / "solutions" / lesson.filename
-    first, second = grade(lesson.name, path), grade(lesson.name, path)
+def test_grading_is_deterministic(grade, solution_results, lesson):
+    first = solution_results(lesson)
+    second = grade(lesson.name, REPO / "solutions" / lesson.filename)
     strip = [(c.id, c.points, c.status, c.message, c.seed) for c in first.checks]
     assert strip == [(c.id, c.points, c.status, c.message, c.seed) for c in second.checks]
