@@ -156,6 +156,7 @@ def capabilities() -> Capabilities:
                 _enter_user_namespaces()
                 _mount(None, "/", None, MS_REC | MS_PRIVATE)
                 _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+                _read_only_everywhere(strict=True)
                 _drop_capabilities()
         except BaseException:
             os._exit(1)

@@ -175,7 +175,7 @@ class LearnerSession:
             self._kill()
             raise InfrastructureError(
                 f"cannot isolate the learner process: {str(hello.get('sandbox'))[:300]} "
-                "(grade without isolation with --no-sandbox, at your own risk)"
+                "(grade batch --no-sandbox grades without isolation, at your own risk)"
             )
 
     def _timed_exchange(
