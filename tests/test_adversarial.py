@@ -40,7 +40,7 @@ ATTACKS = Path(__file__).resolve().parent / "adversarial"
 LESSON1 = ATTACKS / "lesson1"
 STUB = REPO / "exercises" / "lesson1_warmup.py"
 CALL_TIMEOUT = 2.0
-TOTAL_TIMEOUT = 10.0  # for all calls of one submission: a hanging attack costs this, not 2 s a call
+TOTAL_TIMEOUT = 6.0  # for all calls of one submission: a hanging attack costs this, not 2 s a call
 PLANTED = [  # where the planting and writing attacks aim, outside their folder
     REPO / "grader" / "checks" / "conftest.py", REPO / "grader" / "conftest.py",
     REPO / "conftest.py.planted", REPO / "pwned-adversarial",
@@ -424,7 +424,7 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
     out = tmp_path / "out"
     batch = subprocess.run(
         [str(Path(sys.executable).parent / "grade"), "batch", str(root), "--out", str(out),
-         "--jobs", "2", "--timeout", str(CALL_TIMEOUT), "--total-timeout", str(TOTAL_TIMEOUT)],
+         "--jobs", "2", "--timeout", str(CALL_TIMEOUT), "--total-timeout", "10"],
         capture_output=True, text=True, timeout=900,
         env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
     assert batch.returncode == 0, batch.stderr[-3000:] + batch.stdout[-3000:]
