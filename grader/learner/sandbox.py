@@ -269,7 +269,8 @@ def enter(policy: Policy, workdir: str, parent: int) -> None:
         # The learner runs as the grader's user: its sockets (/run/user/UID: the session bus,
         # a docker.sock its groups open) ignore read-only mounts, so /run goes too; and a /proc
         # of its own PID namespace shows none of the grader's processes.
-        _mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        if os.path.isdir("/run"):
+            _mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _read_only_everywhere(strict=not own_user)
     _private_workdir(workdir)
