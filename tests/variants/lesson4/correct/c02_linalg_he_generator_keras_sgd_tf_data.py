@@ -1,4 +1,5 @@
-"""Correct: tf.linalg.matmul, He normal from tf.random.Generator, keras SGD, tf.data batching."""
+"""Correct: tf.linalg.matmul, He normal from tf.random.Generator, keras SGD in a tf.function step,
+tf.data batching."""
 
 import keras
 import tensorflow as tf
@@ -30,10 +31,16 @@ def train_mlp(images, labels, hidden_units, steps, batch_size, learning_rate):
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
     data = (tf.data.Dataset.from_tensor_slices((images, labels))
             .shuffle(10000, seed=1).repeat().batch(batch_size).take(steps))
-    for x, y in data:
+    optimizer.build(variables)
+
+    @tf.function
+    def step(x, y):
         with tf.GradientTape() as tape:
             logits = mlp_logits(x, params)
             loss = tf.reduce_mean(
                 tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    for x, y in data:
+        step(x, y)
     return params
