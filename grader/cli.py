@@ -38,6 +38,17 @@ class _Console(Console):
             os.close(devnull)
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     from grader.curriculum import lessons
 
@@ -61,9 +72,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade N submissions at a time (default: the number of CPUs)")
     batch.add_argument("--no-sandbox", action="store_true",
                        help="grade even where learner code cannot be isolated (unsafe)")
-    batch.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    batch.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
                        help="time limit of one call of a student's code (default 30)")
-    batch.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S,
+    batch.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
                        metavar="SECONDS", help="time limit of grading one submission, all its "
                        f"calls together (default {TOTAL_TIMEOUT_S:g})")
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
@@ -95,9 +106,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--watch", action="store_true", help="grade again on every save")
         sub.add_argument("--verbose", action="store_true",
                          help="show what your code printed during each check")
-        sub.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+        sub.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
                          help="time limit of one call of your code (default 30)")
-        sub.add_argument("--total-timeout", type=float, default=TOTAL_TIMEOUT_S,
+        sub.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
                          metavar="SECONDS", help="time limit of grading, all calls of your code "
                          f"together (default {TOTAL_TIMEOUT_S:g})")
         sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
@@ -147,8 +158,6 @@ def _run(argv: list[str], console: Console) -> int:
     from grader.commands import lesson as lesson_command
     from grader.learner.zygote import Zygote
 
-    if args.timeout <= 0 or args.total_timeout <= 0:
-        raise UsageError("--timeout and --total-timeout must be positive numbers of seconds")
     zygote = Zygote(device=args.device)  # started once the arguments are known to be good
     with contextlib.closing(zygote):
         return lesson_command.main(

@@ -251,6 +251,8 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "unknown option": (lambda c: ["lesson1", "--frobnicate"],
                        ("--frobnicate", "grade --help")),
     "bad timeout": (lambda c: ["lesson1", "--timeout", "0"], ("--timeout",)),
+    "bad total timeout": (lambda c: ["lesson1", "--total-timeout", "nan"],
+                          ("--total-timeout", "positive number of seconds")),
     "json into a missing folder": (lambda c: ["lesson1", "--json", "no/such/dir/out.json"],
                                    ("no/such/dir/out.json", "does not exist")),
     "json onto a folder": (lambda c: ["lesson1", "--json", "exercises"], ("exercises", "folder")),

@@ -71,7 +71,7 @@ def main(
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise UsageError("--jobs must be at least 1")
-    if call_timeout <= 0 or total_timeout <= 0:
+    if not (call_timeout > 0 and total_timeout > 0):  # the CLI's own type checks this too
         raise UsageError("--timeout and --total-timeout must be positive numbers of seconds")
     if not submissions.is_dir():
         raise SetupError(f"{submissions}: no such folder; pass the folder holding one folder "
