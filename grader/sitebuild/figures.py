@@ -84,7 +84,6 @@ class FigureJob:
     solution: Path
     folder: Path  # the cache folder of this key
     figures: tuple[Figure, ...]
-    made: bool = False  # made by this build (not found in the cache)
 
 
 def make_figures(
@@ -112,8 +111,8 @@ def make_figures(
     if not jobs:
         return results, 0
     with _cache_lock(cache):
-        made = _fill_cache(jobs, cache, mnist)
-    return {**results, **made}, sum(1 for job in jobs if job.made)
+        made, made_now = _fill_cache(jobs, cache, mnist)
+    return {**results, **made}, made_now
 
 
 @contextlib.contextmanager
@@ -130,13 +129,11 @@ def _cache_lock(cache: Path) -> Iterator[None]:
 
 def _fill_cache(
     jobs: list[FigureJob], cache: Path, mnist: bool
-) -> dict[str, list[tuple[Figure, Path | None]]]:
-    """Make what the cache lacks (marking those jobs ``made``); each job's figures, from it."""
+) -> tuple[dict[str, list[tuple[Figure, Path | None]]], int]:
+    """Make what the cache lacks; each job's figures, from it, and how many jobs were made."""
     stale = [job for job in jobs if not (job.folder / "done.json").is_file()]
     if stale:
         _run_worker(stale, mnist, cache)
-        for job in stale:
-            job.made = True
     results: dict[str, list[tuple[Figure, Path | None]]] = {}
     for job in jobs:
         made: list[tuple[Figure, Path | None]] = []
@@ -154,7 +151,7 @@ def _fill_cache(
         for other in job.folder.parent.iterdir():  # drop figures of older solutions
             if other != job.folder and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)
-    return results
+    return results, len(stale)
 
 
 def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path) -> None:
