@@ -15,7 +15,8 @@ from rich.markup import escape
 
 from grader import __version__
 from grader.errors import GraderError, UsageError
-from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S as TOTAL_TIMEOUT_S
+from grader.limits import DEFAULT_CALL_TIMEOUT_S as CALL_TIMEOUT_S
+from grader.limits import DEFAULT_TOTAL_TIMEOUT_S as TOTAL_TIMEOUT_S
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,8 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="grade N submissions at a time (default: the number of CPUs)")
     batch.add_argument("--no-sandbox", action="store_true",
                        help="grade even where learner code cannot be isolated (unsafe)")
-    batch.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
-                       help="time limit of one call of a student's code (default 30)")
+    batch.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
+                       help="time limit of one call of a student's code "
+                       f"(default {CALL_TIMEOUT_S:g})")
     batch.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
                        metavar="SECONDS", help="time limit of grading one submission, all its "
                        f"calls together (default {TOTAL_TIMEOUT_S:g})")
@@ -106,8 +108,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--watch", action="store_true", help="grade again on every save")
         sub.add_argument("--verbose", action="store_true",
                          help="show what your code printed during each check")
-        sub.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
-                         help="time limit of one call of your code (default 30)")
+        sub.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
+                         help=f"time limit of one call of your code (default {CALL_TIMEOUT_S:g})")
         sub.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
                          metavar="SECONDS", help="time limit of grading, all calls of your code "
                          f"together (default {TOTAL_TIMEOUT_S:g})")

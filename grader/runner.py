@@ -17,14 +17,9 @@ from grader import __version__
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.learner import sandbox
-from grader.learner.session import (
-    DEFAULT_CALL_TIMEOUT_S,
-    DEFAULT_TOTAL_TIMEOUT_S,
-    LearnerSession,
-    ProgressCallback,
-    displayable,
-)
+from grader.learner.session import LearnerSession, ProgressCallback, displayable
 from grader.learner.zygote import Zygote
+from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.pytest_plugin import GradingPlugin
 from grader.results import ERROR, CheckResult, GradingResults
 

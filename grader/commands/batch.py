@@ -38,7 +38,7 @@ from grader.batch.scheduling import Done, Job, Limits, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
-from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
+from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.runner import machine_capabilities, read_submission
 
 LOCK_NAME = ".grade-batch.lock"
@@ -51,7 +51,7 @@ def main(
     console: Console,
     lessons: list[Lesson] | None = None,
     jobs: int | None = None,
-    call_timeout: float = 30.0,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
     device: str = "cpu",
     no_sandbox: bool = False,

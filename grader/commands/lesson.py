@@ -12,8 +12,8 @@ from rich.console import Console
 from grader import history
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
-from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
 from grader.learner.zygote import Zygote
+from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.report.files import write_atomic
 from grader.report.terminal import TerminalReport
 from grader.results import GradingResults
@@ -34,7 +34,7 @@ def main(
     hints: bool = False,
     watch: bool = False,
     verbose: bool = False,
-    call_timeout: float = 30.0,
+    call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
 ) -> int:
     """Grade ``lesson``; return the exit code (0 full marks, 1 points missing)."""

@@ -35,10 +35,8 @@ from grader.learner.failures import (
     LearnerTimeout,
 )
 from grader.learner.zygote import Child, Zygote
+from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 
-DEFAULT_CALL_TIMEOUT_S = 30.0
-#: Time for grading one submission, all its calls together: what a hanging submission costs.
-DEFAULT_TOTAL_TIMEOUT_S = 300.0
 CPU_SECONDS_MARGIN = 10
 DEFAULT_MEMORY_LIMIT = 4 * 2**30
 OUTPUT_LIMIT_BYTES = 16 * 1024

@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from grader.learner.session import DEFAULT_TOTAL_TIMEOUT_S
+from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.notebooks.extract import module_source
 
 _graded: dict[tuple[str, str], dict] = {}
@@ -40,7 +40,7 @@ def _history() -> list[str]:
     return [str(source) for source in shell.history_manager.input_hist_parsed]
 
 
-def grade_code(lesson_stem: str, code: str, *, call_timeout: float = 30.0,
+def grade_code(lesson_stem: str, code: str, *, call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
                total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S) -> dict:
     """A ``grade batch`` worker's reply for ``code`` as ``lesson_stem``'s module (cached)."""
     from grader.batch.scheduling import Job, Limits, run
