@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 from _calibration import load_solution
 
-from grader.checks import lesson3_softmax_mnist as checks
 from grader.data.mnist import grading_split
+from grader.lessons.lesson3_softmax_mnist import checks
 from grader.pytest_plugin import seed_for
 
 REPO = Path(__file__).resolve().parents[1]

@@ -38,8 +38,8 @@ import numpy as np
 import tensorflow as tf
 from _calibration import load_solution
 
-from grader.checks import lesson4_deep_mnist as checks
 from grader.data.mnist import grading_split
+from grader.lessons.lesson4_deep_mnist import checks
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -38,9 +38,9 @@ import numpy as np
 import tensorflow as tf
 from _calibration import load_solution
 
-from grader.checks import lesson5_keras as checks
 from grader.data.mnist import grading_split
 from grader.keras_models import describe_model, held_out_accuracy, rebuild_model
+from grader.lessons.lesson5_keras import checks
 
 REPO = Path(__file__).resolve().parents[1]
 

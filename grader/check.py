@@ -6,6 +6,17 @@
 Checks raise :class:`CheckFailed` (usually through :mod:`grader.expect`) with a message in the
 learner's terms; failures of the learner process itself arrive as
 :class:`~grader.learner.failures.LearnerFailure` and fail the check the same way.
+
+One mistake should cost the points of one function, so a check also says which exercise
+functions it is about:
+
+- ``grades``: the function(s) whose behaviour it judges (``"train_step"``);
+- ``uses``: exercise functions the graded one calls, which the learner process replaces by the
+  grader's reference versions (``grader/lessons/<stem>/reference.py``) while this check runs, so
+  that the check passes when the graded function itself is right (``uses=("mse_loss",)``);
+- ``depends``: the learner's own functions a composition check runs unreplaced (a ``fit``, a
+  held-out accuracy); when one of them fails its own checks, this check's message says first
+  "depends on `mse_loss`, which fails its own checks: fix it first".
 """
 
 from __future__ import annotations
@@ -29,13 +40,29 @@ class CheckInfo:
     title: str
     points: float
     hint: str
+    grades: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    depends: tuple[str, ...] = ()
 
 
-def check(title: str, *, points: float, hint: str) -> Callable[[Callable[..., Any]], Any]:
-    """Declare a pytest test function as a graded check."""
+def _names(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def check(
+    title: str,
+    *,
+    points: float,
+    hint: str,
+    grades: str | tuple[str, ...] = (),
+    uses: str | tuple[str, ...] = (),
+    depends: str | tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Any]:
+    """Declare a pytest test function as a graded check (see the module's docstring)."""
 
     def decorate(function: Callable[..., Any]) -> Any:
-        info = CheckInfo(function.__name__.removeprefix("test_"), title, points, hint)
+        info = CheckInfo(function.__name__.removeprefix("test_"), title, points, hint,
+                         _names(grades), _names(uses), _names(depends))
         function.check_info = info  # type: ignore[attr-defined]
         return function
 

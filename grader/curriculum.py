@@ -1,8 +1,9 @@
-"""The lesson registry: every lesson the grader knows, found from its check modules.
+"""The lesson registry: every lesson the grader knows, found from its lesson packages.
 
-A lesson is a module ``grader/checks/lessonN_<topic>.py``; its docstring's first line is the
-lesson's title, and it names the learner file ``exercises/lessonN_<topic>.py``. Adding a lesson
-means adding that module (and its probes, exercise and solution): nothing here changes.
+A lesson is a package ``grader/lessons/lessonN_<topic>/`` (its checks, probes and figures; see
+:mod:`grader.lessons`); the first line of its checks' docstring is the lesson's title, and the
+package names the learner file ``exercises/lessonN_<topic>.py``. Adding a lesson means adding
+that package (and its exercise, solution and notes): nothing here changes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from types import ModuleType
 from grader.check import CheckInfo, checks_in
 from grader.errors import UsageError
 
-CHECKS_DIR = Path(__file__).parent / "checks"
+LESSONS_DIR = Path(__file__).parent / "lessons"
 _STEM = re.compile(r"^lesson(\d+)_([a-z0-9_]+)$")
 
 
@@ -37,12 +38,25 @@ class Lesson:
         return f"{self.stem}.py"
 
     @property
+    def folder(self) -> Path:
+        """``grader/lessons/<stem>/``: every part of this lesson's grading."""
+        return LESSONS_DIR / self.stem
+
+    @property
+    def package(self) -> str:
+        return f"grader.lessons.{self.stem}"
+
+    @property
     def check_module_name(self) -> str:
-        return f"grader.checks.{self.stem}"
+        return f"{self.package}.checks"
 
     @property
     def check_path(self) -> Path:
-        return CHECKS_DIR / self.filename
+        return self.folder / "checks.py"
+
+    @property
+    def probes_module_name(self) -> str:
+        return f"{self.package}.probes"
 
     def module(self) -> ModuleType:
         return importlib.import_module(self.check_module_name)
@@ -64,10 +78,10 @@ class Lesson:
 def lessons() -> tuple[Lesson, ...]:
     """All lessons, in order."""
     found = []
-    for path in CHECKS_DIR.glob("lesson*_*.py"):
-        match = _STEM.match(path.stem)
+    for path in LESSONS_DIR.glob("lesson*_*/checks.py"):
+        match = _STEM.match(path.parent.name)
         if match:
-            found.append(Lesson(int(match.group(1)), path.stem))
+            found.append(Lesson(int(match.group(1)), path.parent.name))
     return tuple(sorted(found, key=lambda lesson: lesson.number))
 
 

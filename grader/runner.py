@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader import __version__
-from grader.curriculum import Lesson
+from grader.curriculum import LESSONS_DIR, Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.learner import sandbox
 from grader.learner.session import LearnerSession, ProgressCallback, displayable
@@ -79,7 +79,7 @@ def _isolated_pytest_environment() -> Iterator[None]:
 
 
 def _pytest_args(lesson: Lesson) -> list[str]:
-    checks_dir = lesson.check_path.parent
+    checks_dir = LESSONS_DIR
     return [
         str(lesson.check_path),
         "-c", str(checks_dir / "pytest.ini"),

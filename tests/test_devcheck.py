@@ -38,7 +38,7 @@ def test_lessons_are_found():
 def test_lesson_has_all_its_parts(lesson):
     assert (REPO / "exercises" / lesson.filename).is_file()
     assert (REPO / "solutions" / lesson.filename).is_file()
-    assert (REPO / "grader" / "probes" / lesson.filename).is_file()
+    assert (lesson.folder / "probes.py").is_file()
     assert lesson.title and lesson.title != lesson.stem
 
 

@@ -1,7 +1,8 @@
 """The grader version a result is keyed by: the release plus a digest of the code that grades.
 
 A result stays valid while neither the grader's release nor the code that judges that lesson
-changes: the lesson's checks and probes, and the shared grading machinery. Changing lesson 3's
+changes: the lesson's checks and probes (not its figures), and the shared grading
+machinery. Changing lesson 3's
 checks re-grades lesson 3 only; changing the learner process re-grades everything.
 """
 
@@ -22,9 +23,8 @@ def _grading_files(lesson: Lesson) -> list[Path]:
     shared = [p for p in _PACKAGE.glob("*.py") if p.name not in _NOT_GRADING]
     for folder in ("learner", "data"):
         shared += (_PACKAGE / folder).glob("*.py")
-    shared += (_PACKAGE / "probes").glob("_*.py")
-    shared += [_PACKAGE / "checks" / "pytest.ini", _PACKAGE / "checks" / "__init__.py"]
-    own = [lesson.check_path, _PACKAGE / "probes" / lesson.filename]
+    shared += [_PACKAGE / "lessons" / "pytest.ini", _PACKAGE / "lessons" / "__init__.py"]
+    own = [lesson.folder / "__init__.py", lesson.check_path, lesson.folder / "probes.py"]
     return sorted({p for p in shared + own if p.is_file()})
 
 

@@ -97,14 +97,17 @@ class LearnerSession:
     def run(
         self, probe: str, *, label: str, seed: int, timeout: float | None = None, **kwargs: Any
     ) -> Any:
-        """Run ``grader.probes.<probe>`` on the learner's module; return its plain-data answer."""
+        """Run probe ``"<stem>:<function>"`` on the learner's module; return its plain-data answer.
+
+        The probe is ``<function>`` of ``grader/lessons/<stem>/probes.py``.
+        """
         self.last_output = ""
         if self._deadline - time.monotonic() <= 0:
             raise LearnerOutOfTime(label, self.total_timeout, started=False)
         child = self._ensure_loaded(seed)
         request = {
             "op": "run",
-            "probe": f"grader.probes.{probe}",
+            "probe": wire.probe_address(probe),
             "label": label,
             "seed": seed,
             "kwargs": wire.to_wire(kwargs),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import struct
 from dataclasses import dataclass
@@ -23,6 +24,15 @@ ALLOWED_DTYPES = frozenset(
     ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
      "float16", "float32", "float64", "complex64", "complex128"]
 )
+
+# A "run" request names its probe as "grader.lessons.<lesson stem>.probes:<function>".
+PROBES_MODULE = re.compile(r"grader\.lessons\.lesson\d+_[a-z0-9_]+\.probes")
+
+
+def probe_address(probe: str) -> str:
+    """``"lesson2_linear_regression:predict"`` as a request names it (the module's full name)."""
+    stem, _, function = probe.partition(":")
+    return f"grader.lessons.{stem}.probes:{function}"
 
 
 class WireError(Exception):

@@ -1,7 +1,7 @@
 """Learner side: the request loop of one learner process.
 
 A forked child of the zygote runs :func:`serve`: it imports the learner's module when asked,
-then runs probes (trusted helper functions from :mod:`grader.probes`) against it, one request at
+then runs probes (trusted helpers, ``grader/lessons/<stem>/probes.py``) against it, one request at
 a time, answering with plain data or with a description of the exception the learner's code raised.
 """
 
@@ -88,7 +88,7 @@ def _load(path: str, module_name: str) -> ModuleType:
 
 def _run(probe: str, kwargs: dict[str, Any]) -> Any:
     module_name, _, function_name = probe.partition(":")
-    if not module_name.startswith("grader.probes."):
+    if not wire.PROBES_MODULE.fullmatch(module_name):
         raise ValueError(f"unknown probe {probe}")
     function = getattr(importlib.import_module(module_name), function_name)
     return function(_state["module"], **kwargs)

@@ -25,7 +25,7 @@ from grader.errors import InfrastructureError, SetupError
 from grader.learner import wire
 from grader.learner.sandbox import Policy
 
-PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker", "grader.probes")
+PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker", "grader.lessons")
 STARTUP_TIMEOUT_S = 180.0
 NO_GPU = "TensorFlow sees no GPU on this machine: grade without --device gpu"
 
@@ -249,11 +249,12 @@ def _preload_probes() -> None:
     import importlib
     import pkgutil
 
-    import grader.probes
+    import grader.lessons
 
-    for module in pkgutil.iter_modules(grader.probes.__path__):
-        with contextlib.suppress(Exception):  # a broken probe fails its own lesson's checks
-            importlib.import_module(f"grader.probes.{module.name}")
+    for lesson in pkgutil.iter_modules(grader.lessons.__path__):
+        if lesson.ispkg:
+            with contextlib.suppress(Exception):  # a broken probe fails its own lesson's checks
+                importlib.import_module(f"grader.lessons.{lesson.name}.probes")
 
 
 def _gpu_visible() -> bool:

@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         tf.random.set_seed(0)
         np.random.seed(0)
         out = Path(job["out"])
-        recipe = importlib.import_module(f"grader.sitebuild.recipes.{job['stem']}")
+        recipe = importlib.import_module(f"grader.lessons.{job['stem']}.figures")
         recipe.make(_load(Path(job["solution"]), job["stem"]), out, split)
         names = sorted(p.name for p in out.glob("*.png"))
         (out / "done.json").write_text(json.dumps({"figures": names}), encoding="utf-8")

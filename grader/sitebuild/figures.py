@@ -1,6 +1,6 @@
 """Figures made by running the reference solutions, in a subprocess, cached by content.
 
-Each lesson with a recipe module (:mod:`grader.sitebuild.recipes`) gets a cache folder
+Each lesson with a figure recipe (``grader/lessons/<stem>/figures.py``) gets a cache folder
 ``<cache>/<stem>/<key>/`` where the key hashes the solution file, the recipe, the worker and
 whether the lesson's figures used MNIST (so a lesson that never needs it keeps one key). A rebuild
 with the same key copies the PNGs and runs nothing; all stale lessons are made by one worker
@@ -55,9 +55,9 @@ class MadeFigure:
 
 def recipe(stem: str) -> ModuleType | None:
     """The recipe module of a lesson, or None when the lesson has no figures."""
-    if not (_HERE / "recipes" / f"{stem}.py").is_file():
+    if not (_HERE.parent / "lessons" / stem / "figures.py").is_file():
         return None
-    return importlib.import_module(f"grader.sitebuild.recipes.{stem}")
+    return importlib.import_module(f"grader.lessons.{stem}.figures")
 
 
 def mnist_available() -> bool:
@@ -73,7 +73,7 @@ def mnist_available() -> bool:
 def cache_key(solution: Path, recipe_module: ModuleType, mnist: bool) -> str:
     digest = hashlib.sha256(f"format {FORMAT} mnist {mnist}\n".encode())
     for path in (solution, Path(recipe_module.__file__ or ""), _HERE / "_figure_worker.py",
-                 _HERE / "recipes" / "_plot.py"):
+                 _HERE / "plot.py"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -145,7 +145,7 @@ def _fill_cache(
                 made.append((figure, None))
             else:
                 raise SiteError(
-                    f"grader/sitebuild/recipes/{job.stem}.py did not make {figure.name}.png"
+                    f"grader/lessons/{job.stem}/figures.py did not make {figure.name}.png"
                 )
         results[job.stem] = made
         for other in job.folder.parent.iterdir():  # drop figures of older solutions

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-import grader.probes.lesson1_warmup as probes
+import grader.lessons.lesson1_warmup.probes as probes
 
 
 def _python_fibonacci(n):

@@ -22,7 +22,7 @@ def make(solution, out: Path, split) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from grader.sitebuild.recipes._plot import figure, save
+    from grader.sitebuild.plot import figure, save
 
     rng = np.random.default_rng(2016)
     x = rng.random(100).astype(np.float32)

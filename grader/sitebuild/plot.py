@@ -1,4 +1,4 @@
-"""Small matplotlib helpers shared by recipes (Agg, no pyplot: no display, no global state)."""
+"""Matplotlib helpers shared by figure recipes (Agg, no pyplot: no display, no global state)."""
 
 from __future__ import annotations
 

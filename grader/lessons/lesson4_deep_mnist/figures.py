@@ -29,7 +29,7 @@ def make(solution, out: Path, split) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from grader.sitebuild.recipes._plot import confusion, figure, save
+    from grader.sitebuild.plot import confusion, figure, save
 
     images, labels = split.train_images, split.train_labels
     held_out = tf.constant(split.test_images)

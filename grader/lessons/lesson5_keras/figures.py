@@ -29,7 +29,7 @@ def make(solution, out: Path, split) -> None:
     import keras
     import numpy as np
 
-    from grader.sitebuild.recipes._plot import confusion, figure, save
+    from grader.sitebuild.plot import confusion, figure, save
 
     keras.utils.set_random_seed(0)
     model = solution.build_classifier(HIDDEN)

@@ -32,7 +32,7 @@ def make(solution, out: Path, split) -> None:
     import keras
     import numpy as np
 
-    from grader.sitebuild.recipes._plot import confusion, figure, save
+    from grader.sitebuild.plot import confusion, figure, save
 
     images = split.train_images.reshape(-1, 28, 28, 1)
     held_out = split.test_images.reshape(-1, 28, 28, 1)

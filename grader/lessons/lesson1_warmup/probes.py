@@ -7,8 +7,8 @@ from typing import Any
 
 import tensorflow as tf
 
+from grader.learner.graph_export import serialized_graph
 from grader.learner.worker import current_label
-from grader.probes._graphs import serialized_graph
 
 _TF_FUNCTION = tf.types.experimental.PolymorphicFunction
 

@@ -27,7 +27,7 @@ def make(solution, out: Path, split) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from grader.sitebuild.recipes._plot import confusion, figure, save
+    from grader.sitebuild.plot import confusion, figure, save
 
     images, labels = split.train_images, split.train_labels
     W, b = solution.train_softmax(images, labels, steps=200, batch_size=500, learning_rate=0.5)

@@ -1,1 +1,0 @@
-"""Checks: one pytest module per lesson, run in the trusted process (see grader.check)."""

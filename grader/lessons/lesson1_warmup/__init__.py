@@ -1,0 +1,1 @@
+"""Lesson 1's grading: ``checks`` (trusted side), ``probes`` (learner side)."""
