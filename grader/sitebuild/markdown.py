@@ -19,9 +19,11 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from grader.errors import SetupError
 from grader.sitebuild.code import highlight
 from grader.sitebuild.errors import SiteError
 from grader.sitebuild.sources import Paths, python_functions
+from grader.stubs import course_text
 
 INCLUDE = re.compile(r"^<!--\s*include:\s*(?P<path>[^#\s]+)(?:#(?P<name>\w+))?\s*-->\s*$")
 
@@ -68,6 +70,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def _untouched_source(paths: Paths, target: Path) -> bool:
+    """An exercise file whose stub comes from its solution (it need not exist itself)."""
+    return (target.parent == paths.root / "exercises"
+            and (paths.root / "solutions" / target.name).is_file())
+
+
 def expand_includes(text: str, source: Path, paths: Paths) -> tuple[str, list[str]]:
     """Replace every include line by a fenced block of the file's (or function's) text."""
     out, included = [], []
@@ -78,9 +86,13 @@ def expand_includes(text: str, source: Path, paths: Paths) -> tuple[str, list[st
             continue
         where = f"{paths.relative(source)}:{number}"
         target = (paths.root / match["path"]).resolve()
-        if not target.is_relative_to(paths.root) or not target.is_file():
+        untouched = _untouched_source(paths, target)
+        if not target.is_relative_to(paths.root) or not (target.is_file() or untouched):
             raise SiteError(f"{where}: the included file {match['path']} does not exist")
-        code = target.read_text(encoding="utf-8")
+        try:
+            code = course_text(paths.root, target)
+        except SetupError as error:
+            raise SiteError(str(error)) from None
         if match["name"]:
             functions = {f.name: f for f in python_functions(target, code)}
             if match["name"] not in functions:
