@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from grader.errors import SetupError
 
@@ -17,7 +18,10 @@ def main(*, out: Path | None, console: Console, figures: bool = True) -> int:
             f"building the site needs {error.name or 'more packages'}: "
             'pip install -e ".[site]" in the course folder'
         ) from None
-    report = build_site(out, figures=figures)
+    def progress(text: str) -> None:
+        console.print(f"[dim]… {escape(text)}[/]", soft_wrap=True)
+
+    report = build_site(out, figures=figures, on_progress=progress)
     index = (report.out / "index.html").resolve()
     cached = "" if report.figure_lessons_made else " (all from the cache)"
     console.print(
