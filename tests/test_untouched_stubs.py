@@ -71,6 +71,9 @@ def test_outputs_are_byte_identical_whatever_the_learner_did(tmp_path):
     for shown in (student, code):
         assert not any(answer in shown for answer in answers)
     assert all(a in before["instructor/lesson1_warmup.ipynb"].decode() for a in answers)
+    # the calibration (for instructors) is in the instructor's notebook only
+    assert "## Calibration" not in before["student/lesson2_linear_regression.ipynb"].decode()
+    assert "## Calibration" in before["instructor/lesson2_linear_regression.ipynb"].decode()
 
 
 def test_a_solution_that_does_not_parse_fails_the_build_in_one_line(tmp_path):

@@ -89,6 +89,7 @@ def _notes_cells(notes: str) -> list[str]:
     return ["\n".join(section).strip() for section in sections if any(x.strip() for x in section)]
 
 
+_INSTRUCTORS = re.compile(r"^##\s+calibration\b", re.IGNORECASE)
 _INCLUDE = re.compile(r"^<!--\s*include:\s*(?P<path>[^#\s]+)(?:#(?P<name>\w+))?\s*-->\s*$")
 
 
@@ -134,8 +135,10 @@ def lesson_cells(lesson: Lesson, root: Path, *, with_solutions: bool) -> list[Ce
     sol_lines, sol_tree = _parse(solution_text, solution_path)
     stub_lines, stub_tree = _parse(derive_stub(solution_text, solution_path), solution_path)
     regions = solution_regions(solution_text, solution_path)
-    cells = [Cell("markdown", text, f"notes-{n}") for n, text in enumerate(
-        _notes_cells(_expand_includes(notes_path.read_text(encoding="utf-8"), root)), start=1)]
+    notes = _notes_cells(_expand_includes(notes_path.read_text(encoding="utf-8"), root))
+    if not with_solutions:  # calibration sections are for instructors (folded on the site)
+        notes = [text for text in notes if not _INSTRUCTORS.match(text)]
+    cells = [Cell("markdown", text, f"notes-{n}") for n, text in enumerate(notes, start=1)]
     cells.append(Cell("markdown", _HOW_TO.format(name=lesson.name), "how-to"))
 
     module_regions = [r for r in regions if r.function is None]
