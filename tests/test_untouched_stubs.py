@@ -112,3 +112,8 @@ def test_the_notebook_import_cell_shows_no_tensorflow_start_up_lines(tmp_path):
     assert "tf.Tensor(3" in done.stdout
     for noise in ("absl::InitializeLog", "oneDNN", "cpu_feature_guard"):
         assert noise not in done.stderr + done.stdout
+    # the graded code (what the learner process imports) holds the lesson's imports only
+    from grader.notebooks.extract import module_source
+
+    graded = module_source([imports], origin="t.ipynb")
+    assert "grader" not in graded.split("\n", 1)[1] and "import tensorflow as tf" in graded

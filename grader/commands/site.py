@@ -26,8 +26,9 @@ def main(*, out: Path | None, console: Console, figures: bool = True) -> int:
     cached = "" if report.figure_lessons_made else " (all from the cache)"
     console.print(
         f"Built {len(report.pages)} pages and {report.figures} figures{cached} "
-        f"in {report.seconds:.1f} s: open {index.as_uri()}"
+        f"in {report.seconds:.1f} s: open", soft_wrap=True,
     )
+    console.print(f"  {index.as_uri()}", soft_wrap=True)  # whole, to copy into a browser
     if report.figures_missing:
         console.print(
             f"[yellow]{len(report.figures_missing)} figures need MNIST[/] "
