@@ -75,6 +75,7 @@ class TerminalReport:
             self._status = None
 
     def header(self, lesson: Lesson, submission: str) -> None:
+        self._import_shown = ""  # a new grading (--watch): its import failure is shown anew
         self.console.print(f"[bold]Lesson {lesson.number} · {escape(lesson.title)}[/]")
         self.console.print(f"[dim]{escape(submission)}[/]")
 
