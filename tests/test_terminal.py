@@ -132,6 +132,7 @@ def test_a_long_command_is_never_wrapped_or_cut(runs) -> None:
     assert len(full) > 80
     _assert_command_line(run, full)
     assert f"({full} --hint shows hints)" in run.out.splitlines(), run
+    assert command in run.out.splitlines(), run  # the header names the file whole
 
 
 def test_grade_list_names_the_first_unfinished_lesson_and_never_cuts_a_file(tmp_path) -> None:

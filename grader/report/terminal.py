@@ -77,7 +77,7 @@ class TerminalReport:
     def header(self, lesson: Lesson, submission: str) -> None:
         self._import_shown = ""  # a new grading (--watch): its import failure is shown anew
         self.console.print(f"[bold]Lesson {lesson.number} · {escape(lesson.title)}[/]")
-        self.console.print(f"[dim]{escape(submission)}[/]")
+        self.console.print(f"[dim]{escape(submission)}[/]", soft_wrap=True)  # whole, to copy
 
     def check(self, result: CheckResult) -> None:
         self.end_progress()
