@@ -5,7 +5,7 @@ test images to train, last 2,000 held out) with the grader's budget, then typica
 prints the held-out accuracy of each (mean, min, max) as a Markdown table for course/lesson3.md.
 The accuracy is computed as the check computes it: float64 numpy, argmax of x·W + b.
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/calibrate_lesson3.py [--seeds 25]
+    MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson3.py [--seeds 25]
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ for typical mistakes, each made by changing one thing in the reference:
 Prints a Markdown table: mean, min and max held-out accuracy, how many runs diverged (NaN in the
 params, counted as 0), how many pass the threshold, and the seconds per run:
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/calibrate_lesson4.py [--seeds 20]
+    MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson4.py [--seeds 20]
 """
 
 from __future__ import annotations

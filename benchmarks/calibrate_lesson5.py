@@ -20,7 +20,7 @@ thing in the reference:
 Prints a Markdown table: mean, min and max held-out accuracy, how many runs failed (an exception
 or NaN weights, counted as 0), how many pass the threshold, and the seconds per run:
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/calibrate_lesson5.py [--seeds 20]
+    MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson5.py [--seeds 20]
 """
 
 from __future__ import annotations

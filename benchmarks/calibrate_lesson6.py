@@ -20,7 +20,7 @@ reference network:
 Prints a Markdown table: mean, min and max held-out accuracy, how many runs pass the threshold,
 the seconds per run (build, fit, rebuild, evaluate):
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/calibrate_lesson6.py [--seeds 20]
+    MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson6.py [--seeds 20]
 """
 
 from __future__ import annotations

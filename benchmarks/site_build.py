@@ -1,6 +1,6 @@
 """Time the course site's build: cold (empty figure cache) and warm (figures cached).
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/site_build.py
+    MNIST_DIR=/path/to/mnist python benchmarks/site_build.py
 
 Builds every lesson of the registry, as `grade site` does, into a temporary folder with a
 temporary figure cache (your build/ is left alone), and prints the time of each lesson's figures

@@ -11,8 +11,10 @@ import tensorflow as tf
 
 def make_counter():
     """Return a tf.function that counts 1, 2, 3, ... on successive calls."""
-    # TODO: create a tf.Variable that starts at 0, then define an inner function decorated with
-    # @tf.function that adds 1 to the variable (assign_add) and returns the new value.
+    # TODO: create a tf.Variable that starts at 0 here, in make_counter, once: outside the traced
+    # function (a tf.function that creates a variable on every call fails with "tf.function only
+    # supports singleton tf.Variables"). Then define an inner function decorated with
+    # @tf.function that adds 1 to that variable (assign_add) and returns the new value.
     # Return the inner function. Each call of make_counter() starts its own count.
     raise NotImplementedError("make_counter")
 

@@ -21,6 +21,20 @@ def quiet_keras() -> ModuleType:
     return sys.modules["keras"]
 
 
+def quiet_tensorflow() -> ModuleType:
+    """``import tensorflow`` with fd 2 silenced during the first import (a notebook's first cell).
+
+    ``TF_CPP_MIN_LOG_LEVEL`` alone does not stop the lines TensorFlow's C++ runtime writes
+    before its logging starts ("All log messages before absl::InitializeLog()", oneDNN,
+    cpu_feature_guard); Python's own warnings and errors still show.
+    """
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        with _stderr_silenced():
+            import tensorflow  # noqa: F401
+    return sys.modules["tensorflow"]
+
+
 @contextlib.contextmanager
 def _stderr_silenced():
     sys.stderr.flush()

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"grade {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.add_parser("list", help="lessons, their files, and your best scores")
+    reset = commands.add_parser(
+        "reset", help="put a lesson's untouched stub back (your file is kept as a backup)")
+    reset.add_argument("lesson", metavar="LESSON", help="the lesson to reset, e.g. lesson1")
     batch = commands.add_parser(
         "batch", help="instructors: grade a class folder into a gradebook, exports and feedback"
     )
@@ -131,6 +134,10 @@ def _run(argv: list[str], console: Console) -> int:
         from grader.commands import listing
 
         return listing.main(console=console)
+    if args.command == "reset":
+        from grader.commands import reset
+
+        return reset.main(lesson=find_lesson(args.lesson), console=console)
     if args.command == "site":
         from grader.commands import site
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader.curriculum import Lesson, lessons
 from grader.report.files import write_atomic
 from grader.results import GradingResults
 
@@ -39,3 +40,20 @@ def record(root: Path, results: GradingResults) -> None:
     }
     with contextlib.suppress(OSError):  # a read-only course folder must not stop grading
         write_atomic(root / HISTORY, json.dumps(history, indent=2, sort_keys=True))
+
+
+def best_of(entry: object) -> float | None:
+    """The best score of one history entry, or None when it is missing or damaged."""
+    best = entry.get("best") if isinstance(entry, dict) else None
+    return float(best) if type(best) in (int, float) else None
+
+
+def unfinished(root: Path | None) -> list[Lesson]:
+    """The lessons without full marks in the learner's history, in course order."""
+    scores = load(root) if root is not None else {}
+    left = []
+    for lesson in lessons():
+        best = best_of(scores.get(lesson.stem))
+        if best is None or best < lesson.max_points:
+            left.append(lesson)
+    return left

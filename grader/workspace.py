@@ -28,7 +28,7 @@ def exercise_path(lesson: Lesson, start: Path | None = None) -> Path:
     path = root / "exercises" / lesson.filename
     if not path.exists():
         raise SetupError(
-            f"{path} is missing: restore it with `git checkout -- exercises/{lesson.filename}`, "
+            f"{path} is missing: restore the untouched stub with `grade reset {lesson.name}`, "
             "or pass --submission PATH"
         )
     return path

@@ -25,6 +25,13 @@ import keras
 def build_classifier(hidden_units, num_classes=10):
     """A compiled Keras classifier over 784 inputs: one ReLU Dense layer per entry of
     ``hidden_units`` (none: a linear classifier), then ``num_classes`` outputs."""
+    # TODO: start a list of layers with keras.Input(shape=(784,)); add
+    # keras.layers.Dense(units, activation="relu") for each units in hidden_units (none at all
+    # for hidden_units=[]: a linear classifier); end with keras.layers.Dense(num_classes), the
+    # logits. Make a keras.Sequential of them and compile it with an optimizer
+    # (keras.optimizers.Adam(learning_rate=1e-3)) and a loss that matches the logits:
+    # keras.losses.SparseCategoricalCrossentropy(from_logits=True). Return the model.
+    ### BEGIN SOLUTION
     layers = [keras.Input(shape=(784,))]
     for units in hidden_units:
         layers.append(keras.layers.Dense(units, activation="relu"))
@@ -37,9 +44,14 @@ def build_classifier(hidden_units, num_classes=10):
         metrics=["accuracy"],
     )
     return model
+    ### END SOLUTION
 
 
 def train_classifier(model, images, labels, epochs, batch_size):
     """Train ``model`` on the images for ``epochs`` passes in batches of ``batch_size``;
     return the ``History`` that ``fit`` returns."""
+    # TODO: train with model.fit(images, labels, epochs=epochs, batch_size=batch_size) and
+    # return the History it returns (verbose=2 prints one line per epoch).
+    ### BEGIN SOLUTION
     return model.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=2)
+    ### END SOLUTION

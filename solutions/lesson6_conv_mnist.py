@@ -1,4 +1,4 @@
-"""Lesson 6 — convolutional MNIST (reference solution).
+"""Lesson 6 — convolutional MNIST.
 
 A multi-layer perceptron sees an image as 784 unrelated numbers. A convolutional network keeps
 the picture's shape: each layer slides small filters over the image, so the same stroke
@@ -14,6 +14,11 @@ From 2016 to TensorFlow 2:
   - ``tf.reshape(x, [-1, 28, 28, 1])`` and hand-made ``W_conv1``, ``h_pool1``, ... with a
     ``sess.run`` training loop → a ``keras.Model`` of ``Conv2D`` and ``MaxPooling2D`` layers,
     compiled with an optimizer and a loss, trained by ``model.fit``.
+
+The grader trains your model itself: ``model.fit(images, labels, epochs=..., batch_size=...)``
+with images of shape (N, 28, 28, 1), float32 in [0, 1], and labels as int64 class ids 0..9.
+
+Check your work with:  grade lesson6
 """
 
 import keras
@@ -27,25 +32,39 @@ def conv2d(x, W, b):
     b: one bias per filter (C_out,). Returns (N, H, W, C_out): SAME padding pads the border
     with zeros so that the output keeps the input's height and width.
     """
+    # TODO: convolve with tf.nn.conv2d(x, W, strides=1, padding="SAME"), add the bias b
+    # (tf.nn.bias_add, or +), and return tf.nn.relu of the sum.
+    ### BEGIN SOLUTION
     # The filter slides one pixel at a time (stride 1) in both directions; each output channel
     # is one filter's response, plus its bias; ReLU keeps the positive evidence only.
     z = tf.nn.conv2d(x, W, strides=1, padding="SAME")
     return tf.nn.relu(tf.nn.bias_add(z, b))
+    ### END SOLUTION
 
 
 def max_pool_2x2(x):
     """2×2 max pooling with stride 2 and SAME padding, as in 2016: (N, H, W, C) →
     (N, ceil(H / 2), ceil(W / 2), C). Each output pixel is the largest of a 2×2 block."""
+    # TODO: return tf.nn.max_pool2d(x, ksize=2, strides=2, padding="SAME").
+    ### BEGIN SOLUTION
     # SAME padding keeps an odd last row or column (it pools alone) instead of dropping it.
     return tf.nn.max_pool2d(x, ksize=2, strides=2, padding="SAME")
+    ### END SOLUTION
 
 
 def build_convnet(num_classes=10):
-    """A compiled convolutional network for 28×28×1 images with ``num_classes`` outputs.
-
-    Two convolution + pooling stages (as in 2016, but with fewer filters so that it trains in
-    seconds on a laptop CPU), then a dense output layer that gives logits.
-    """
+    """A compiled convolutional network for 28×28×1 images with ``num_classes`` outputs."""
+    # TODO: build a keras.Sequential (or functional keras.Model) with keras.Input(shape=(28, 28,
+    # 1)), then two stages of keras.layers.Conv2D(filters, 5, padding="same",
+    # activation="relu") + keras.layers.MaxPooling2D(2, padding="same") (16 and 32 filters
+    # train in seconds), then keras.layers.Flatten() and keras.layers.Dense(num_classes) for
+    # the logits. Compile it with optimizer keras.optimizers.Adam(1e-3) and the loss
+    # keras.losses.SparseCategoricalCrossentropy(from_logits=True) (the labels are class ids,
+    # the outputs logits), and return it. Use standard Keras layers only: the grader rebuilds
+    # your model from its configuration and weights.
+    ### BEGIN SOLUTION
+    # Two convolution + pooling stages (as in 2016, but with fewer filters so that it trains in
+    # seconds on a laptop CPU), then a dense output layer that gives logits.
     model = keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         # 5×5 filters over the whole image: 16 feature maps of 28×28, pooled to 14×14.
@@ -65,3 +84,4 @@ def build_convnet(num_classes=10):
         metrics=["accuracy"],
     )
     return model
+    ### END SOLUTION

@@ -226,7 +226,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
                            ("nope.py", "no such file")),
     "missing own file": (
         lambda c: (c / "exercises" / "lesson1_warmup.py").unlink() or ["lesson1"],
-        ("lesson1_warmup.py", "missing", "git checkout"),
+        ("lesson1_warmup.py", "missing", "grade reset lesson1"),
     ),
     "a folder": (lambda c: ["lesson1", "--submission", "exercises"], ("folder", ".py")),
     "not python": (lambda c: ["lesson1", "--submission", str(_write(c / "a.txt", b"x = 1\n"))],

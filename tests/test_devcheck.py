@@ -13,10 +13,16 @@ import pytest
 
 from grader.check import check_info
 from grader.curriculum import lessons
+from grader.stubs import derive_stub, solution_regions
 from tests.conftest import REPO
 
 LESSONS = lessons()
 IDS = [lesson.name for lesson in LESSONS]
+# Every lesson file there is, registered or not yet (a lesson being written still gets its stub
+# checked against its solution).
+LESSON_FILES = sorted({p.name for p in (REPO / "solutions").glob("lesson*_*.py")}
+                      | {p.name for p in (REPO / "exercises").glob("lesson*_*.py")}
+                      | {lesson.filename for lesson in LESSONS})
 
 
 def _functions(path: Path) -> dict[str, ast.FunctionDef]:
@@ -71,6 +77,33 @@ def test_exercise_and_solution_define_the_same_functions(lesson):
     assert stub.keys() == solution.keys()
     for name in stub:
         assert _signature(stub[name]) == _signature(solution[name]), name
+
+
+@pytest.mark.parametrize("filename", LESSON_FILES)
+def test_committed_stub_is_derived_from_its_solution(filename):
+    """exercises/X is exactly derive_stub(solutions/X): one source of truth, no copy by hand."""
+    solution = REPO / "solutions" / filename
+    exercise = REPO / "exercises" / filename
+    assert solution.is_file() and exercise.is_file(), f"{filename} needs both files"
+    derived = derive_stub(solution.read_text(encoding="utf-8"), solution)
+    assert exercise.read_text(encoding="utf-8") == derived, (
+        f"exercises/{filename} differs from the stub derived from solutions/{filename}: edit "
+        "the solution (between ### BEGIN SOLUTION / ### END SOLUTION) and write the stub with "
+        "`python -m grader.stubs`"
+    )
+
+
+@pytest.mark.parametrize("filename", LESSON_FILES)
+def test_every_exercise_function_has_one_solution_region(filename):
+    solution = REPO / "solutions" / filename
+    text = solution.read_text(encoding="utf-8")
+    in_functions = [r.function for r in solution_regions(text, solution) if r.function]
+    public = _functions(REPO / "exercises" / filename)
+    assert sorted(in_functions) == sorted(public), (
+        "each exercise function needs exactly one ### BEGIN SOLUTION region in its body"
+    )
+    assert ast.get_docstring(ast.parse(text)).rstrip().endswith(
+        f"Check your work with:  grade {filename.split('_')[0]}")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)

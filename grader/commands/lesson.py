@@ -59,8 +59,10 @@ def main(
         finally:
             report.end_progress()
         results.submission = display_path(path)
-        report.summary(lesson, results, command)
-        _save(results, json_out, own_file)
+        _save(results, json_out, own_file)  # first: the next step reads the history
+        root = find_root()
+        report.summary(lesson, results, command,
+                       unfinished=history.unfinished(root) if root is not None else None)
         return EXIT_FULL_MARKS if results.full_marks else EXIT_POINTS_MISSING
 
     code = grade_once()

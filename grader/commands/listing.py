@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -13,15 +14,18 @@ from grader.workspace import find_root
 def main(*, console: Console) -> int:
     root = find_root()
     scores = history.load(root) if root else {}
-    table = Table(title="Lessons", title_justify="left")
-    for column in ("Lesson", "Title", "File", "Best", "Status"):
-        table.add_column(column, justify="right" if column == "Best" else "left")
-    for lesson in lessons():
+    table = Table(title="Lessons", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    every = lessons()
+    table.add_column("Lesson", no_wrap=True)
+    table.add_column("Title", ratio=1)
+    # The file is what a learner opens: never wrapped or cut, whatever the terminal's width.
+    table.add_column("File in exercises/", no_wrap=True, overflow="ignore",
+                     min_width=max(len(lesson.filename) for lesson in every))
+    table.add_column("Best", justify="right", no_wrap=True)
+    table.add_column("Status")
+    for lesson in every:
         possible = lesson.max_points
-        entry = scores.get(lesson.stem) or {}
-        best = entry.get("best") if isinstance(entry, dict) else None
-        if type(best) not in (int, float):  # a damaged history shows as not graded
-            best = None
+        best = history.best_of(scores.get(lesson.stem))  # a damaged history: not graded
         if root is None or not (root / "exercises" / lesson.filename).exists():
             status = "[dim]file missing[/]"
         elif best is None:
@@ -31,10 +35,15 @@ def main(*, console: Console) -> int:
         else:
             status = "[yellow]in progress[/]"
         shown = f"{best:g}/{possible:g}" if best is not None else f"–/{possible:g}"
-        table.add_row(lesson.name, lesson.title, f"exercises/{lesson.filename}", shown, status)
+        table.add_row(lesson.name, lesson.title, lesson.filename, shown, status)
     console.print(table)
     if root is None:
-        console.print("[dim]No exercises/ folder here: run grade list inside the course folder.[/]")
+        console.print("[dim]No exercises/ folder here: run grade list inside the course "
+                      "folder.[/]", soft_wrap=True)
+        return 0
+    left = history.unfinished(root)
+    if left:
+        console.print(f"Grade a lesson with: [bold]grade {left[0].name}[/]", soft_wrap=True)
     else:
-        console.print("[dim]Grade a lesson with: grade lesson1[/]")
+        console.print("[green]You have finished every lesson.[/]", soft_wrap=True)
     return 0

@@ -30,6 +30,7 @@ from urllib.error import HTTPError, URLError
 
 import numpy as np
 
+from grader._tensorflow import quiet_keras
 from grader.data._files import Pair, one_line, read_idx_pair, read_npz_part, sha256_of
 from grader.errors import SetupError
 
@@ -238,8 +239,8 @@ def _default_keras_home() -> str:
 
 
 def _download(origin: str, file_hash: str | None, cache_dir: str | None) -> Path:
-    try:
-        from keras.utils import get_file
+    try:  # TensorFlow's C++ start-up log lines (oneDNN, absl) must not reach the learner
+        get_file = quiet_keras().utils.get_file
     except ImportError as error:
         raise SetupError(f"{NO_DATA} (Keras is not installed: {one_line(error)})") from error
     if cache_dir is not None:  # else get_file quietly falls back to /tmp/.keras

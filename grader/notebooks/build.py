@@ -4,33 +4,33 @@ The notebook, top to bottom:
 
 - the lesson's notes (``course/lessonN.md``), one read-only markdown cell per ``##`` section;
 - a read-only code cell with the lesson's imports;
-- per exercise function, in the exercise file's order: an nbgrader *solution* cell holding the
-  function's signature, docstring and TODO from ``exercises/``, and its body from ``solutions/``
-  between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's ``generate_assignment``
-  turns that into the stub). Module-level state a reference needs (lesson 1's ``tf.Variable``)
-  gets a solution cell of its own before the function;
+- per exercise function, in the solution file's order: an nbgrader *solution* cell holding the
+  function from ``solutions/`` as it is, its body between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` (nbgrader's ``generate_assignment`` turns that into the stub). A
+  module-level solution region (lesson 1's ``tf.Variable``) gets a solution cell of its own
+  before the function;
 - the autograder: one read-only nbgrader *grade* cell per check of the lesson, worth the check's
   points, that calls :func:`grader.notebooks.cell.check` (the course's checks, run by the grader on
   the code of the cells above, never in the notebook's kernel).
 
-``with_solutions=False`` writes the student's version instead: the same cells with the exercise's
-stubs where the solution regions were (what ``generate_assignment`` hands out).
+``with_solutions=False`` writes the student's version instead: the same cells with the stub
+derived from the solution (:mod:`grader.stubs`) where the solution regions were. Nothing is read
+from ``exercises/``: a learner's working copy never reaches a notebook.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.curriculum import Lesson
 from grader.errors import SetupError
 from grader.notebooks.extract import TEST_CELL_MARKER
+from grader.stubs import BEGIN, END, course_text, derive_stub, solution_regions
 
 SCHEMA_VERSION = 3
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -54,50 +54,26 @@ class Cell:
         return meta
 
 
-def _nodes(path: Path) -> tuple[list[str], ast.Module]:
-    text = path.read_text(encoding="utf-8")
+def _parse(text: str, path: Path) -> tuple[list[str], ast.Module]:
     try:
         return text.splitlines(), ast.parse(text, filename=str(path))
     except SyntaxError as error:
         raise SetupError(f"{path}: cannot be parsed ({error.msg}, line {error.lineno})") from None
 
 
-def _text(lines: list[str], node: ast.stmt) -> str:
+def _nodes(path: Path) -> tuple[list[str], ast.Module]:
+    return _parse(path.read_text(encoding="utf-8"), path)
+
+
+def _text(lines: list[str], node: ast.stmt, last: int | None = None) -> str:
     decorators = getattr(node, "decorator_list", [])
     first = min([node.lineno, *(d.lineno for d in decorators)])
-    return "\n".join(lines[first - 1:node.end_lineno])
+    return "\n".join(lines[first - 1:last or node.end_lineno])
 
 
 def _is_docstring(node: ast.stmt) -> bool:
     return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
             and isinstance(node.value.value, str))
-
-
-def _is_stub_raise(node: ast.stmt) -> bool:
-    return (isinstance(node, ast.Raise) and node.exc is not None
-            and "NotImplementedError" in ast.unparse(node.exc))
-
-
-def _function_cell(name: str, exercise: tuple[list[str], ast.FunctionDef],
-                   solution: tuple[list[str], ast.FunctionDef], with_solutions: bool) -> str:
-    """The exercise's header and TODO, then the reference body as a solution region."""
-    ex_lines, ex_node = exercise
-    sol_lines, sol_node = solution
-    stub = ex_node.body[-1]
-    if not _is_stub_raise(stub):  # not a plain stub: the whole reference is the solution
-        region = _text(sol_lines, sol_node)
-        body = f"{BEGIN}\n{region}\n{END}" if with_solutions else _text(ex_lines, ex_node)
-        return body
-    first = min([ex_node.lineno, *(d.lineno for d in ex_node.decorator_list)])
-    header = ex_lines[first - 1:stub.lineno - 1]
-    indent = " " * stub.col_offset
-    if not with_solutions:
-        return "\n".join([*header, *ex_lines[stub.lineno - 1:stub.end_lineno]])
-    body = sol_node.body[1:] if _is_docstring(sol_node.body[0]) else sol_node.body
-    start = (sol_node.body[0].end_lineno + 1) if body is not sol_node.body else body[0].lineno
-    reference = textwrap.dedent("\n".join(sol_lines[start - 1:sol_node.end_lineno])).strip("\n")
-    region = textwrap.indent(reference, indent, lambda line: bool(line.strip()))
-    return "\n".join([*header, f"{indent}{BEGIN}", region, f"{indent}{END}"])
 
 
 def _notes_cells(notes: str) -> list[str]:
@@ -113,6 +89,7 @@ def _notes_cells(notes: str) -> list[str]:
     return ["\n".join(section).strip() for section in sections if any(x.strip() for x in section)]
 
 
+_INSTRUCTORS = re.compile(r"^##\s+calibration\b", re.IGNORECASE)
 _INCLUDE = re.compile(r"^<!--\s*include:\s*(?P<path>[^#\s]+)(?:#(?P<name>\w+))?\s*-->\s*$")
 
 
@@ -125,11 +102,13 @@ def _expand_includes(notes: str, root: Path) -> str:
             out.append(line)
             continue
         target = (root / match["path"]).resolve()
-        if not target.is_file():
+        stub_source = root / "solutions" / target.name
+        if not target.is_file() and not (target.parent == (root / "exercises").resolve()
+                                         and stub_source.is_file()):
             raise SetupError(f"the notes include {match['path']}, which does not exist")
-        code = target.read_text(encoding="utf-8")
+        code = course_text(root, target)
         if match["name"]:
-            lines, tree = _nodes(target)
+            lines, tree = _parse(code, target)
             found = [n for n in tree.body if getattr(n, "name", None) == match["name"]]
             if not found:
                 raise SetupError(f"the notes include {match['path']}#{match['name']}, "
@@ -140,46 +119,57 @@ def _expand_includes(notes: str, root: Path) -> str:
 
 
 def lesson_cells(lesson: Lesson, root: Path, *, with_solutions: bool) -> list[Cell]:
-    """Every cell of ``lesson``'s notebook, from the course folder ``root``."""
+    """Every cell of ``lesson``'s notebook, from the course folder ``root``.
+
+    Built from ``solutions/`` alone: the student's cells are the stub derived from it
+    (:func:`grader.stubs.derive_stub`), the instructor's keep its solution regions as they are;
+    the working copy in ``exercises/`` is never read.
+    """
     notes_path = root / "course" / f"{lesson.name}.md"
-    exercise_path = root / "exercises" / lesson.filename
     solution_path = root / "solutions" / lesson.filename
-    for needed in (notes_path, exercise_path, solution_path):
+    for needed in (notes_path, solution_path):
         if not needed.is_file():
             raise SetupError(f"{needed} is missing: notebooks are built from a clone of the "
-                             "course (course/, exercises/, solutions/)")
-    ex_lines, ex_tree = _nodes(exercise_path)
-    sol_lines, sol_tree = _nodes(solution_path)
-    cells = [Cell("markdown", text, f"notes-{n}") for n, text in enumerate(
-        _notes_cells(_expand_includes(notes_path.read_text(encoding="utf-8"), root)), start=1)]
+                             "course (course/, solutions/)")
+    solution_text = solution_path.read_text(encoding="utf-8")
+    sol_lines, sol_tree = _parse(solution_text, solution_path)
+    stub_lines, stub_tree = _parse(derive_stub(solution_text, solution_path), solution_path)
+    regions = solution_regions(solution_text, solution_path)
+    notes = _notes_cells(_expand_includes(notes_path.read_text(encoding="utf-8"), root))
+    if not with_solutions:  # calibration sections are for instructors (folded on the site)
+        notes = [text for text in notes if not _INSTRUCTORS.match(text)]
+    cells = [Cell("markdown", text, f"notes-{n}") for n, text in enumerate(notes, start=1)]
     cells.append(Cell("markdown", _HOW_TO.format(name=lesson.name), "how-to"))
 
+    module_regions = [r for r in regions if r.function is None]
+    inside_region = {line for r in module_regions for line in range(r.begin + 1, r.end + 2)}
     imports: list[str] = []
-    for lines, tree in ((ex_lines, ex_tree), (sol_lines, sol_tree)):
-        for node in tree.body:
-            if isinstance(node, ast.Import | ast.ImportFrom) and _text(lines, node) not in imports:
-                imports.append(_text(lines, node))
-    cells.append(Cell("code", "\n".join(imports), "imports"))
-
-    exercise_functions = {n.name: n for n in ex_tree.body if isinstance(n, ast.FunctionDef)}
-    pending_state: list[str] = []
     for node in sol_tree.body:
-        if _is_docstring(node) or isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        if not isinstance(node, ast.FunctionDef) or node.name not in exercise_functions:
-            pending_state.append(_text(sol_lines, node))  # state or helpers of the reference
-            continue
-        if pending_state:
+        if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno not in inside_region:
+            imports.append(_text(sol_lines, node))
+    cells.append(Cell("code", _QUIET_IMPORTS + "\n".join(imports), "imports"))
+
+    stub_functions = {n.name: n for n in stub_tree.body if isinstance(n, ast.FunctionDef)}
+    region_end = {r.function: r.end + 1 for r in regions if r.function}  # 1-based END line
+    pending_state = list(module_regions)
+    for node in sol_tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name not in stub_functions:
+            continue  # imports, state and helpers: the imports cell and the state regions
+        before = [r for r in pending_state if r.end + 1 < node.lineno]
+        pending_state = [r for r in pending_state if r not in before]
+        if before:
             comment = (f"# Module-level state or helpers for {node.name}, if you need any\n"
                        "# (a tf.Variable created here, once, outlives every call).")
-            state = "\n\n".join(pending_state)
+            state = "\n\n".join("\n".join(sol_lines[r.begin + 1:r.end]) for r in before)
             body = f"{BEGIN}\n{state}\n{END}" if with_solutions else "# YOUR CODE HERE"
             cells.append(Cell("code", f"{comment}\n{body}", f"state-{node.name}", solution=True))
-            pending_state = []
-        source = _function_cell(node.name, (ex_lines, exercise_functions[node.name]),
-                                (sol_lines, node), with_solutions)
+        if with_solutions:  # the solution's own regions, which nbgrader turns into the stub
+            source = _text(sol_lines, node, max(node.end_lineno or 0,
+                                                region_end.get(node.name, 0)))
+        else:
+            source = _text(stub_lines, stub_functions[node.name])
         cells.append(Cell("code", source, f"solution-{node.name}", solution=True))
-    missing = set(exercise_functions) - {c.grade_id.removeprefix("solution-") for c in cells}
+    missing = set(stub_functions) - {c.grade_id.removeprefix("solution-") for c in cells}
     if missing:
         raise SetupError(f"{solution_path} lacks {', '.join(sorted(missing))}")
 
@@ -192,6 +182,13 @@ def lesson_cells(lesson: Lesson, root: Path, *, with_solutions: bool) -> list[Ce
                   f"check({lesson.stem!r}, {info.id!r})")
         cells.append(Cell("code", source, f"check-{info.id}", grade=True, points=info.points))
     return cells
+
+
+# TensorFlow's C++ runtime writes start-up lines to stderr at import (oneDNN, cpu_feature_guard),
+# which the kernel shows under the cell: import it once with them silenced. (The grader extracts
+# imports only, so graded code imports TensorFlow as usual.)
+_QUIET_IMPORTS = ("from grader.notebooks.cell import quiet_tensorflow\n\n"
+                  "quiet_tensorflow()  # TensorFlow without its C++ start-up log lines\n")
 
 
 _HOW_TO = """## Your turn

@@ -21,8 +21,11 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from grader._tensorflow import quiet_tensorflow
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.notebooks.extract import module_source
+
+__all__ = ["CheckNotPassed", "check", "quiet_tensorflow"]
 
 _graded: dict[tuple[str, str], dict] = {}
 

@@ -7,7 +7,8 @@ so both grade the same module for a notebook run top to bottom:
 - autograder test cells (they hold :data:`TEST_CELL_MARKER`) are skipped;
 - of every other code cell, the top-level imports, function and class definitions and
   assignments are kept, in order (a later definition replaces an earlier one, as in the kernel);
-  scratch work (expressions, loops, prints, a stub's top-level ``raise``) is dropped;
+  scratch work (expressions, loops, prints, a stub's top-level ``raise``) is dropped, and so is
+  the import cell's ``from grader.notebooks.cell import …`` (the notebook's plumbing);
 - IPython magics and shell escapes (``%time``, ``!ls``) are dropped;
 - a cell that is not valid Python but defines a function is kept as is, so the syntax error
   reaches the learner as it would from a ``.py`` file.
@@ -26,12 +27,18 @@ from pathlib import Path
 TEST_CELL_MARKER = "# grader: autograder test"
 _KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
          ast.Assign, ast.AnnAssign)
+_CELL_MODULE = "grader.notebooks.cell"
 _MAGIC = re.compile(r"^\s*(%|!|\?)")
 _DEFINES = re.compile(r"^\s*(async\s+def|def|class)\s", re.MULTILINE)
 
 
 class NotebookUnreadable(ValueError):
     """The file is not a notebook this grader can read (not JSON, not nbformat 4)."""
+
+
+def _course_helper(node: ast.stmt) -> bool:
+    """``from grader.notebooks.cell import …``: the notebook's own plumbing, not lesson code."""
+    return isinstance(node, ast.ImportFrom) and node.module == _CELL_MODULE
 
 
 def _without_magics(source: str) -> str:
@@ -47,7 +54,7 @@ def _kept_statements(source: str) -> list[str]:
     lines = text.splitlines()
     kept = []
     for node in tree.body:
-        if not isinstance(node, _KEEP):
+        if not isinstance(node, _KEEP) or _course_helper(node):
             continue
         decorators = getattr(node, "decorator_list", [])
         first = min([node.lineno, *(d.lineno for d in decorators)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.markup import escape
 from rich.status import Status
@@ -17,6 +19,27 @@ def _points(value: float) -> str:
 
 
 LOG_AFTER_S = 5.0  # without a terminal, mention a call once it has run this long
+# The learner's file did not import: every check says so, the report says it once.
+_IMPORT_FAILED = re.compile(r"^importing \S+ failed")
+_IMPORT_TYPE = re.compile(r"failed(?: at line \d+)?: (?P<type>\w+(?:Error|Exception))\b")
+_AT_LINE = re.compile(r"\bat line (?P<line>\d+)")
+
+
+def import_problem(message: str) -> bool:
+    """Whether ``message`` says the learner's file could not be imported."""
+    return bool(_IMPORT_FAILED.match(message))
+
+
+def fix_import(problem: str, submission: str) -> str:
+    """"fix the SyntaxError at line 30 of exercises/lesson1_warmup.py" from the import message."""
+    at = _AT_LINE.search(problem)
+    where = f" at line {at['line']} of {submission}" if at else f" in {submission}"
+    if "sys.exit()" in problem:
+        return f"remove the sys.exit() call{where}"
+    kind = _IMPORT_TYPE.search(problem)
+    if kind is None:
+        return f"fix what stops {submission} from importing (above)"
+    return f"fix the {kind['type']}{where}"
 
 
 class TerminalReport:
@@ -30,6 +53,7 @@ class TerminalReport:
         self.verbose = verbose
         self._status: Status | None = None
         self._announced: set[str] = set()
+        self._import_shown = ""  # the import failure already printed, if any
 
     def progress(self, label: str, elapsed_s: float, detail: str) -> None:
         """A long call is running: a live status line on a terminal, one line in a log."""
@@ -51,8 +75,9 @@ class TerminalReport:
             self._status = None
 
     def header(self, lesson: Lesson, submission: str) -> None:
+        self._import_shown = ""  # a new grading (--watch): its import failure is shown anew
         self.console.print(f"[bold]Lesson {lesson.number} · {escape(lesson.title)}[/]")
-        self.console.print(f"[dim]{escape(submission)}[/]")
+        self.console.print(f"[dim]{escape(submission)}[/]", soft_wrap=True)  # whole, to copy
 
     def check(self, result: CheckResult) -> None:
         self.end_progress()
@@ -64,8 +89,14 @@ class TerminalReport:
             "[yellow]ERR[/]" if result.status == "error" else "[red]FAIL[/]"
         )
         detail = Text(result.title)
-        if not result.passed and result.message:
-            detail.append("\n" + result.message, style="dim")
+        message = result.message
+        if not result.passed and import_problem(message):
+            if not self._import_shown:  # once, above the first check it stops
+                self.console.print(Text(message, style="bold red"))
+                self._import_shown = message
+            message = "" if message == self._import_shown else message
+        if not result.passed and message:
+            detail.append("\n" + message, style="dim")
         if not result.passed and self.show_hints and result.hint:
             detail.append("\nhint: " + result.hint, style="cyan")
         if self.verbose and result.output.strip():
@@ -75,29 +106,47 @@ class TerminalReport:
         table.add_row(mark, detail, f"{_points(result.points)}/{_points(result.max_points)}")
         self.console.print(table)
 
-    def summary(self, lesson: Lesson, results: GradingResults, command: str) -> None:
+    def summary(self, lesson: Lesson, results: GradingResults, command: str, *,
+                unfinished: list[Lesson] | None = None) -> None:
+        """The score and the next step; ``unfinished``: the lessons without full marks in the
+        learner's history (None: not known, e.g. outside a course folder)."""
         self.end_progress()
         console = self.console
         console.print()
-        if results.problem:
-            console.print(f"[red]{escape(results.problem)}[/]")
+        if results.problem and results.problem != self._import_shown:
+            console.print(Text(results.problem, style="red"))
         style = "green" if results.full_marks else "red" if results.total == 0 else "yellow"
         console.print(
             f"[bold {style}]Score: {_points(results.total)}/{_points(results.possible)}[/]"
             f"  ({results.duration_s:.1f} s)"
         )
-        console.print(self._next_step(lesson, results, command))
+        sentence, commands = self._next_step(lesson, results, command, unfinished)
+        console.print(sentence)
+        for line in commands:  # on a line of its own, never wrapped: a learner copies it
+            console.print(f"  [bold]{escape(line)}[/]", soft_wrap=True)
+        if not (results.full_marks or self.show_hints or import_problem(results.problem)):
+            console.print(f"[dim]({escape(command)} --hint shows hints)[/]", soft_wrap=True)
 
-    def _next_step(self, lesson: Lesson, results: GradingResults, command: str) -> str:
+    def _next_step(self, lesson: Lesson, results: GradingResults, command: str,
+                   unfinished: list[Lesson] | None) -> tuple[str, list[str]]:
+        """What to do next, as a sentence and the commands to copy (each on its own line)."""
         if results.full_marks:
-            later = [other for other in lessons() if other.number > lesson.number]
-            if later:
-                return (f"Full marks! Next: exercises/{later[0].filename}, "
-                        f"then run [bold]grade {later[0].name}[/].")
-            return "Full marks! You have finished every lesson."
+            left = unfinished if unfinished is not None else [
+                o for o in lessons() if o.number > lesson.number]
+            if not left:
+                return "Full marks! You have finished every lesson.", []
+            after = [o for o in left if o.number > lesson.number]
+            target = after[0] if after else left[0]
+            if target == lesson:
+                return (f"Full marks for {escape(results.submission)}! Your own "
+                        f"exercises/{lesson.filename} is not finished yet; grade it with:",
+                        [f"grade {lesson.name}"])
+            still = "" if after else " (not finished yet)"
+            return (f"Full marks! Next: exercises/{target.filename}{still}, then run:",
+                    [f"grade {target.name}"])
+        if results.problem and import_problem(results.problem):
+            fix = fix_import(results.problem, results.submission)
+            return f"Next: {escape(fix)}, then run again:", [command]
         failing = next(c for c in results.checks if not c.passed)
-        hint = "" if self.show_hints else f" ([bold]{command} --hint[/] shows hints)"
-        return (
-            f"Next: fix “{escape(failing.title)}” in {escape(results.submission)}, "
-            f"then run [bold]{escape(command)}[/] again{hint}."
-        )
+        return (f"Next: fix “{escape(failing.title)}” in {escape(results.submission)}, then "
+                "run again:", [command])

@@ -2,8 +2,9 @@
 
     python -m grader.sitebuild._figure_worker '[{"stem": …, "solution": …, "out": …}]' [--mnist]
 
-Writes ``<out>/<figure>.png`` and, when a lesson is complete, ``<out>/done.json``; prints how long
-each part took (``seconds <what>: <s>``, kept in the cache's worker.log).
+Writes ``<out>/<figure>.png`` and, when a lesson is complete, ``<out>/done.json``; prints which
+lesson's figures it starts (``progress <n>/<of> <stem>: <figures>``, shown by ``grade site``) and
+how long each part took (``seconds <what>: <s>``, kept in the cache's worker.log).
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def main(argv: list[str]) -> int:
 
         split = grading_split()
     print(f"seconds start-up: {time.perf_counter() - started:.2f}", flush=True)
-    for job in jobs:
+    for number, job in enumerate(jobs, start=1):
         started = time.perf_counter()
         tf.random.set_seed(0)
         np.random.seed(0)
         out = Path(job["out"])
         recipe = importlib.import_module(f"grader.lessons.{job['stem']}.figures")
+        names = ", ".join(figure.name for figure in recipe.FIGURES)
+        print(f"progress {number}/{len(jobs)} {job['stem']}: {names}", flush=True)
         recipe.make(_load(Path(job["solution"]), job["stem"]), out, split)
         names = sorted(p.name for p in out.glob("*.png"))
         (out / "done.json").write_text(json.dumps({"figures": names}), encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,14 @@ def build_site(
     figures: bool = True,
     mnist: bool | None = None,
     lessons: tuple[Lesson, ...] | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Build the course site into ``out`` (default ``build/site``); a SiteError if it cannot.
 
     Every lesson of the registry gets a page (or only ``lessons``); ``figure_cache`` defaults to
     ``build/.site-cache/figures``; ``mnist`` (default: whether MNIST is on this machine) says
-    whether the figures that need it are made.
+    whether the figures that need it are made; ``on_progress`` hears which figures are being
+    made (a cold cache runs the solutions: a minute or so).
     """
     started = time.perf_counter()
     paths = find_paths(root)
@@ -68,7 +71,7 @@ def build_site(
     if figures:
         made, lessons_made = make_figures(
             [(s.lesson.stem, s.solution_path) for s in sources],
-            figure_cache or default_cache(paths), mnist=mnist,
+            figure_cache or default_cache(paths), mnist=mnist, on_progress=on_progress,
         )
 
     files: dict[str, Path | str] = {}  # site-relative name → source file or text
@@ -158,7 +161,10 @@ def _mapping_sections(notes: RenderedNotes) -> list[dict]:
         if heading.level == 2 and MAPPING_HEADING.match(heading.text) and heading.id:
             start = notes.html.find(f'id="{heading.id}"')
             body_start = notes.html.find("</h2>", start) + len("</h2>")
-            end = notes.html.find("<h2", body_start)
+            ends = [i for i in (notes.html.find("<h2", body_start),
+                                notes.html.find('<details class="instructors">', body_start))
+                    if i != -1]
+            end = min(ends) if ends else -1
             sections.append({"id": heading.id, "title": plain(heading.text),
                              "html": notes.html[body_start: end if end != -1 else None]})
     return sections

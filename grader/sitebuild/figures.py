@@ -22,7 +22,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -87,9 +89,12 @@ class FigureJob:
 
 
 def make_figures(
-    lessons: list[tuple[str, Path]], cache: Path, *, mnist: bool | None = None
+    lessons: list[tuple[str, Path]], cache: Path, *, mnist: bool | None = None,
+    on_progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, list[tuple[Figure, Path | None]]], int]:
     """For each ``(stem, solution)``: its figures and their cached PNG (None: needs MNIST).
+
+    ``on_progress`` hears, as a line of text, which figures are being made when any must be.
 
     Returns that and how many lessons had to be made (0 when everything came from the cache).
     Builds sharing ``cache`` take turns: the second finds what the first made.
@@ -111,7 +116,7 @@ def make_figures(
     if not jobs:
         return results, 0
     with _cache_lock(cache):
-        made, made_now = _fill_cache(jobs, cache, mnist)
+        made, made_now = _fill_cache(jobs, cache, mnist, on_progress)
     return {**results, **made}, made_now
 
 
@@ -128,12 +133,13 @@ def _cache_lock(cache: Path) -> Iterator[None]:
 
 
 def _fill_cache(
-    jobs: list[FigureJob], cache: Path, mnist: bool
+    jobs: list[FigureJob], cache: Path, mnist: bool,
+    on_progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, list[tuple[Figure, Path | None]]], int]:
     """Make what the cache lacks; each job's figures, from it, and how many jobs were made."""
     stale = [job for job in jobs if not (job.folder / "done.json").is_file()]
     if stale:
-        _run_worker(stale, mnist, cache)
+        _run_worker(stale, mnist, cache, on_progress)
     results: dict[str, list[tuple[Figure, Path | None]]] = {}
     for job in jobs:
         made: list[tuple[Figure, Path | None]] = []
@@ -154,7 +160,8 @@ def _fill_cache(
     return results, len(stale)
 
 
-def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path) -> None:
+def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path,
+                on_progress: Callable[[str], None] | None = None) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     for job in jobs:
         shutil.rmtree(job.folder, ignore_errors=True)
@@ -168,13 +175,38 @@ def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path) -> None:
     command = [sys.executable, "-m", "grader.sitebuild._figure_worker", json.dumps(spec)]
     if mnist:
         command.append("--mnist")
-    try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True,
-                              timeout=WORKER_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise SiteError(f"making the figures took more than {WORKER_TIMEOUT:.0f} s") from None
-    log.write_text(done.stdout + done.stderr, encoding="utf-8")
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit code {done.returncode}"
+    report = on_progress or (lambda text: None)
+    report(f"making the figures of {len(jobs)} lesson{'s' if len(jobs) != 1 else ''} by "
+           "running the solutions (cached for the next build)")
+    output: list[str] = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors,
+                                  stdin=subprocess.DEVNULL, text=True)
+        expired: list[bool] = []
+
+        def stop() -> None:
+            expired.append(True)
+            worker.kill()
+
+        timer = threading.Timer(WORKER_TIMEOUT, stop)
+        timer.start()
+        try:
+            assert worker.stdout is not None
+            for line in worker.stdout:  # the worker's progress, as it happens
+                output.append(line)
+                if line.startswith("progress "):
+                    count, _, rest = line.removeprefix("progress ").partition(" ")
+                    stem, _, names = rest.strip().partition(": ")
+                    report(f"[{count}] {stem}: {names}")
+            returncode = worker.wait()
+        finally:
+            timer.cancel()
+        errors.seek(0)
+        stderr = errors.read()
+    log.write_text("".join(output) + stderr, encoding="utf-8")
+    if expired:
+        raise SiteError(f"making the figures took more than {WORKER_TIMEOUT:.0f} s")
+    if returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit code {returncode}"
         raise SiteError(f"making the figures failed: {last} (the whole output is in {log})")

@@ -19,9 +19,11 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from grader.errors import SetupError
 from grader.sitebuild.code import highlight
 from grader.sitebuild.errors import SiteError
 from grader.sitebuild.sources import Paths, python_functions
+from grader.stubs import course_text
 
 INCLUDE = re.compile(r"^<!--\s*include:\s*(?P<path>[^#\s]+)(?:#(?P<name>\w+))?\s*-->\s*$")
 
@@ -52,9 +54,51 @@ def _math(latex: str, options: dict) -> str:
     # latex2mathml keeps the backslash of an escaped underscore in text ("fan\_in")
     latex = TEXT.sub(lambda m: f"\\{m[1]}{{{m[2].replace(chr(92) + '_', '_')}}}", latex)
     try:
-        return latex2mathml.converter.convert(latex, display=display)
+        mathml = latex2mathml.converter.convert(latex, display=display)
     except Exception as error:  # latex2mathml raises many types for bad LaTeX
         raise SiteError(f"cannot render the math ${latex}$: {error}") from None
+    return fence_matrices(mathml)
+
+
+# A matrix's delimiters, as latex2mathml writes them: <mo>(</mo><mtable>…</mtable><mo>)</mo>.
+_FENCES = {"&#x00028;": ("&#x00029;", "paren"), "&#x0005B;": ("&#x0005D;", "bracket"),
+           "&#x0007C;": ("&#x0007C;", "bar")}
+_FENCED = re.compile(r"<mo>(?P<open>&#x00028;|&#x0005B;|&#x0007C;)</mo><mtable>")
+
+
+def fence_matrices(mathml: str) -> str:
+    """Matrix delimiters drawn by the matrix's own box (CSS ``mtable.fence``).
+
+    A stretched ``<mo>`` needs a font with an OpenType MATH table, which many machines lack
+    (Chromium then draws a one-line "(" beside a two-line matrix); borders of the ``mtable``
+    always span its height.
+    """
+    out, position = [], 0
+    for match in _FENCED.finditer(mathml):
+        if match.start() < position:
+            continue
+        close, kind = _FENCES[match["open"]]
+        end = _matching_end(mathml, match.end())
+        closing = f"</mtable><mo>{close}</mo>"
+        if end < 0 or not mathml.startswith(closing, end):
+            continue
+        out.append(mathml[position:match.start()])
+        out.append(f'<mtable class="fence {kind}">')
+        out.append(fence_matrices(mathml[match.end():end]))
+        out.append("</mtable>")
+        position = end + len(closing)
+    out.append(mathml[position:])
+    return "".join(out)
+
+
+def _matching_end(mathml: str, start: int) -> int:
+    """Where the ``</mtable>`` that closes the table opened just before ``start`` begins."""
+    depth = 1
+    for tag in re.finditer(r"<(/?)mtable\b[^>]*>", mathml[start:]):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return start + tag.start()
+    return -1
 
 
 def _highlight_fence(code: str, lang: str, _attrs: str) -> str:
@@ -68,6 +112,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def _untouched_source(paths: Paths, target: Path) -> bool:
+    """An exercise file whose stub comes from its solution (it need not exist itself)."""
+    return (target.parent == paths.root / "exercises"
+            and (paths.root / "solutions" / target.name).is_file())
+
+
 def expand_includes(text: str, source: Path, paths: Paths) -> tuple[str, list[str]]:
     """Replace every include line by a fenced block of the file's (or function's) text."""
     out, included = [], []
@@ -78,9 +128,13 @@ def expand_includes(text: str, source: Path, paths: Paths) -> tuple[str, list[st
             continue
         where = f"{paths.relative(source)}:{number}"
         target = (paths.root / match["path"]).resolve()
-        if not target.is_relative_to(paths.root) or not target.is_file():
+        untouched = _untouched_source(paths, target)
+        if not target.is_relative_to(paths.root) or not (target.is_file() or untouched):
             raise SiteError(f"{where}: the included file {match['path']} does not exist")
-        code = target.read_text(encoding="utf-8")
+        try:
+            code = course_text(paths.root, target)
+        except SetupError as error:
+            raise SiteError(str(error)) from None
         if match["name"]:
             functions = {f.name: f for f in python_functions(target, code)}
             if match["name"] not in functions:
@@ -121,7 +175,37 @@ def render_notes(text: str, source: Path, paths: Paths) -> RenderedNotes:
         body = md.renderer.render(tokens, md.options, {})
     except SiteError as error:
         raise SiteError(f"{paths.relative(source)}: {error}") from None
+    body = fold_instructor_sections(body)
     return RenderedNotes(title, body, headings, " ".join(" ".join(words).split()), included)
+
+
+INSTRUCTORS = re.compile(r"^calibration\b", re.IGNORECASE)
+_H2 = re.compile(r"<h2\b[^>]*>(?P<text>.*?)</h2>", re.DOTALL)
+
+
+def fold_instructor_sections(body: str) -> str:
+    """Each ``## Calibration…`` section folded in ``<details>``: it is for instructors.
+
+    The convention: a level-2 heading that starts with "Calibration" (e.g. "Calibration (for
+    instructors)") opens a section that the page shows closed, up to the next level-2 heading.
+    """
+    starts = [m for m in _H2.finditer(body)]
+    if not any(INSTRUCTORS.match(plain(html.unescape(re.sub("<[^>]+>", "", m["text"]))))
+               for m in starts):
+        return body
+    out, position = [body[:starts[0].start()]], starts[0].start()
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(body)
+        text = plain(html.unescape(re.sub("<[^>]+>", "", match["text"])))
+        if INSTRUCTORS.match(text):
+            out.append(f'<details class="instructors">\n<summary>{match.group(0)}'
+                       '<span class="for">for instructors</span></summary>\n'
+                       f"{body[match.end():end]}</details>\n")
+        else:
+            out.append(body[match.start():end])
+        position = end
+    out.append(body[position:])
+    return "".join(out)
 
 
 def plain(inline: str) -> str:

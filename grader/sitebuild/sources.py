@@ -14,7 +14,9 @@ from pathlib import Path
 import grader
 from grader.check import CheckInfo
 from grader.curriculum import Lesson, lessons
+from grader.errors import SetupError
 from grader.sitebuild.errors import SiteError
+from grader.stubs import read_stub
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,12 @@ def python_functions(path: Path, text: str | None = None) -> tuple[Function, ...
     return tuple(found)
 
 
-def _summary(path: Path) -> str:
-    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+def _summary(path: Path, text: str | None = None) -> str:
+    text = path.read_text(encoding="utf-8") if text is None else text
+    try:
+        doc = ast.get_docstring(ast.parse(text, filename=str(path))) or ""
+    except SyntaxError as error:
+        raise SiteError(f"{path}: cannot be parsed ({error.msg}, line {error.lineno})") from None
     paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
     body = [p for p in paragraphs[1:] if not p.lower().startswith("check your work")]
     if not body:
@@ -138,20 +144,27 @@ def gather_lesson(paths: Paths, lesson: Lesson) -> LessonSource:
     notes_path = paths.course / f"{lesson.name}.md"
     exercise = paths.root / "exercises" / lesson.filename
     solution = paths.root / "solutions" / lesson.filename
-    for needed, what in ((notes_path, "notes"), (exercise, "exercise"), (solution, "solution")):
+    for needed, what in ((notes_path, "notes"), (solution, "solution")):
         if not needed.is_file():
             raise SiteError(
                 f"{paths.relative(needed)} is missing: {lesson.name} ({lesson.title}) "
                 f"needs its {what} file for its page"
             )
+    # The page shows the untouched stub, derived from the solution: never the learner's copy.
+    shown = Path(paths.relative(solution))
+    try:
+        stub = read_stub(solution)
+    except SetupError as error:
+        raise SiteError(str(error)) from None
+    python_functions(shown, solution.read_text(encoding="utf-8"))  # its own line if it breaks
     return LessonSource(
         lesson=lesson,
         notes_path=notes_path,
         notes=notes_path.read_text(encoding="utf-8"),
         exercise_path=exercise,
         solution_path=solution,
-        summary=_summary(exercise),
-        functions=python_functions(exercise),
+        summary=_summary(shown, stub),
+        functions=python_functions(shown, stub),
         checks=tuple(lesson.checks()),
     )
 
