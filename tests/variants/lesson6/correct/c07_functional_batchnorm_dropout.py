@@ -1,5 +1,5 @@
-"""Correct: a functional convnet with BatchNormalization after each convolution and Dropout
-before the logits (keras.Input, layers called in a chain, keras.Model)."""
+"""Correct: a functional convnet (keras.Input, layers called in a chain, keras.Model) with
+BatchNormalization between the first convolution and its ReLU, and Dropout before the logits."""
 
 import keras
 import tensorflow as tf
@@ -15,11 +15,11 @@ def max_pool_2x2(x):
 
 def build_convnet(num_classes=10):
     inputs = keras.Input(shape=(28, 28, 1))
-    x = keras.layers.Conv2D(16, 5, padding="same", activation="relu")(inputs)
+    x = keras.layers.Conv2D(16, 5, padding="same", use_bias=False)(inputs)
     x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
     x = keras.layers.MaxPooling2D(2, padding="same")(x)
     x = keras.layers.Conv2D(32, 5, padding="same", activation="relu")(x)
-    x = keras.layers.BatchNormalization()(x)
     x = keras.layers.MaxPooling2D(2, padding="same")(x)
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dropout(0.25)(x)
