@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
                        metavar="SECONDS", help="time limit of grading one submission, all its "
                        f"calls together (default {TOTAL_TIMEOUT_S:g})")
+    batch.add_argument("--checks", type=Path, metavar="DIR",
+                       help="add your hidden checks: DIR holds lessonN_<topic>.py modules "
+                       "(see docs/hidden-checks.md)")
+    batch.add_argument("--feedback-hidden", action="store_true",
+                       help="show the hidden checks in each student's feedback.md too")
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
@@ -118,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
                          f"together (default {TOTAL_TIMEOUT_S:g})")
         sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                          help="where TensorFlow runs your code (default cpu)")
+        sub.add_argument("--checks", type=Path, metavar="DIR",
+                         help="instructors: add the hidden checks in DIR to this lesson's")
     return parser
 
 
@@ -162,6 +169,8 @@ def _run(argv: list[str], console: Console) -> int:
             total_timeout=args.total_timeout,
             no_sandbox=args.no_sandbox,
             nbgrader_db=args.nbgrader_db,
+            checks=args.checks,
+            feedback_hidden=args.feedback_hidden,
         )
 
     from grader.commands import lesson as lesson_command
@@ -180,6 +189,7 @@ def _run(argv: list[str], console: Console) -> int:
             verbose=args.verbose,
             call_timeout=args.timeout,
             total_timeout=args.total_timeout,
+            checks=args.checks,
         )
 
 

@@ -181,10 +181,11 @@ def _nodes(config: Any) -> Any:
             calls.append({
                 "sources": [_source(arg) for arg in args] if type(args) in (list, tuple)
                 else [None],
-                # Arguments left at None (Softmax's mask) change nothing; others (training=True)
-                # would, and refuse the rebuild.
-                "kwargs": [str(k) for k, v in kwargs.items() if v is not None]
-                if type(kwargs) is dict else ["?"],
+                # Call arguments by name and value (None when not plain): the trusted side
+                # decides which change nothing (see _NEUTRAL_CALL_ARGUMENTS).
+                "kwargs": {str(k)[:MAX_STRING]: v if type(v) in (bool, int, str) else None
+                           for k, v in list(kwargs.items())[:MAX_ITEMS]}
+                if type(kwargs) is dict else {"?": None},
             })
         nodes[entry["name"][:MAX_STRING]] = calls
     return nodes
@@ -499,6 +500,22 @@ def _endpoints(value: Any, what: str) -> str:
                         "grader rebuilds models with one input and one output")
 
 
+#: Call arguments a functional model's config records that change no prediction of the rebuilt
+#: model: Keras writes ``training=False`` for Dropout and BatchNormalization (their mode while
+#: the graph was built) and ``mask=None`` for Softmax and BatchNormalization; the rebuilt model
+#: predicts in inference mode anyway. ``training=True`` (dropout at inference) would change them.
+_NEUTRAL_CALL_ARGUMENTS = {"training": (False, None), "mask": (None,)}
+
+
+def _neutral_call(kwargs: Any) -> bool:
+    """Whether a layer's recorded call arguments leave its predictions as a plain call's."""
+    if type(kwargs) is not dict:
+        return False
+    return all(key in _NEUTRAL_CALL_ARGUMENTS and any(
+        value is neutral for neutral in _NEUTRAL_CALL_ARGUMENTS[key])
+        for key, value in kwargs.items())
+
+
 def _functional_chain(config: dict[str, Any],
                       nodes: Any) -> list[tuple[str, str, dict[str, Any]]]:
     """The layers of a functional model that is a simple chain, input first."""
@@ -531,7 +548,7 @@ def _functional_chain(config: dict[str, Any],
         call = calls[0] if type(calls[0]) is dict else {}
         sources = call.get("sources")
         source = sources[0] if type(sources) is list and len(sources) == 1 else None
-        if type(source) is not str or call.get("kwargs") != []:
+        if type(source) is not str or not _neutral_call(call.get("kwargs")):
             raise ModelRejected(f"your model's layer '{name}' ({kind}) is not called on exactly "
                                 "one previous layer's output: the grader rebuilds a simple "
                                 "chain (no branches, merges or extra call arguments)")

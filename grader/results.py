@@ -26,6 +26,13 @@ class CheckResult:
     seed: int = 0
     duration_s: float = 0.0
     grader_traceback: str = ""  # for instructors only
+    #: Gradescope's visibility: "visible" for the lessons' checks; an instructor's hidden
+    #: checks are "hidden" or what their module says (see grader.hidden)
+    visibility: str = "visible"
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
 
     @property
     def passed(self) -> bool:
@@ -80,11 +87,12 @@ class GradingResults:
                     "max_score": c.max_points,
                     "status": "passed" if c.passed else "failed",
                     "output": c.message if not c.passed else "",
-                    "visibility": "visible",
+                    "visibility": c.visibility,
                     "extra_data": {
                         "check": c.id,
                         "outcome": c.outcome,
-                        "hint": c.hint,
+                        # a hint helps with a failure; for a passed check it is only an answer
+                        **({"hint": c.hint} if not c.passed else {}),
                         "seed": c.seed,
                         "learner_output": c.output,
                     },

@@ -16,6 +16,7 @@ import pytest
 from grader import __version__
 from grader.curriculum import LESSONS_DIR, Lesson
 from grader.errors import InfrastructureError, SetupError
+from grader.hidden import HiddenChecks, materialized_paths
 from grader.learner import sandbox
 from grader.learner.session import LearnerSession, ProgressCallback, displayable
 from grader.learner.zygote import Zygote
@@ -78,10 +79,11 @@ def _isolated_pytest_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _pytest_args(lesson: Lesson) -> list[str]:
+def _pytest_args(lesson: Lesson, extra: list[Path] | None = None) -> list[str]:
     checks_dir = LESSONS_DIR
     return [
         str(lesson.check_path),
+        *map(str, extra or []),
         "-c", str(checks_dir / "pytest.ini"),
         "--rootdir", str(checks_dir),
         "--noconftest",
@@ -102,21 +104,27 @@ def grade_submission(
     isolate: bool | None = None,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
+    hidden: HiddenChecks | None = None,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
 
     ``isolate``: run the learner process in the sandbox (default: whenever the machine allows).
     ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them.
+    ``hidden``: an instructor's hidden checks; the lesson's run after its own checks, their
+    results marked with their module's visibility.
     """
     started = time.monotonic()
     data = read_submission(submission)
     infos = lesson.checks()
+    extra = hidden.checks(lesson) if hidden is not None else []
+    visibility = {check.info.id: check.visibility for check in extra}
+    infos += [check.info for check in extra]
     results = GradingResults(
         lesson=lesson.stem,
         title=lesson.title,
         submission=str(submission),
         sha256=hashlib.sha256(data).hexdigest(),
-        grader_version=__version__,
+        grader_version=__version__ + (hidden.version_suffix(lesson) if hidden else ""),
     )
     prepare = getattr(lesson.module(), "prepare", None)
     if callable(prepare):
@@ -131,7 +139,8 @@ def grade_submission(
         session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)
         with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
-            code = pytest.main(_pytest_args(lesson), plugins=[plugin])
+            paths = materialized_paths(hidden, lesson) if extra and hidden else []
+            code = pytest.main(_pytest_args(lesson, paths), plugins=[plugin])
     if plugin.infrastructure_error is not None:
         raise plugin.infrastructure_error
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -145,6 +154,8 @@ def grade_submission(
             id=info.id, title=info.title, max_points=info.points, points=0.0, status=ERROR,
             hint=info.hint, outcome="grader error", message="this check did not run",
         ))
+    for result in results.checks:
+        result.visibility = visibility.get(result.id, result.visibility)
     if plugin.import_failure is not None:
         results.problem = displayable(plugin.import_failure.message)
     results.duration_s = round(time.monotonic() - started, 3)

@@ -311,3 +311,58 @@ def test_extra_call_arguments_are_rejected():
     inputs = keras.Input(shape=(4,))
     model = keras.Model(inputs, L.Dense(2)(L.Dropout(0.5)(inputs, training=True)))
     assert "extra call arguments" in rejection(over_the_wire(model))
+
+
+# -- every layer of the allow-list, as learners write it: Sequential and functional ------------
+
+#: For each allowed layer: an input shape and the layer (InputLayer begins every model).
+EVERY_LAYER = {
+    "Dense": ((6,), lambda: L.Dense(4, activation="relu")),
+    "Conv2D": ((6, 6, 2), lambda: L.Conv2D(3, 3, padding="same", activation="relu")),
+    "MaxPooling2D": ((6, 6, 2), lambda: L.MaxPooling2D()),
+    "AveragePooling2D": ((6, 6, 2), lambda: L.AveragePooling2D(2)),
+    "Flatten": ((3, 4), lambda: L.Flatten()),
+    "Reshape": ((12,), lambda: L.Reshape((3, 4))),
+    "Dropout": ((6,), lambda: L.Dropout(0.5)),
+    "Activation": ((6,), lambda: L.Activation("tanh")),
+    "ReLU": ((6,), lambda: L.ReLU(max_value=2.0)),
+    "Softmax": ((6,), lambda: L.Softmax()),
+    "BatchNormalization": ((6,), lambda: L.BatchNormalization()),
+    "Rescaling": ((6,), lambda: L.Rescaling(1 / 255)),
+    "GlobalAveragePooling2D": ((6, 6, 2), lambda: L.GlobalAveragePooling2D()),
+}
+
+
+def test_every_allowed_layer_is_in_the_table():
+    from grader.keras_models import ALLOWED_LAYERS
+
+    assert set(ALLOWED_LAYERS) - {"InputLayer"} == set(EVERY_LAYER)
+
+
+@pytest.mark.parametrize("form", ["sequential", "functional"])
+@pytest.mark.parametrize("kind", sorted(EVERY_LAYER))
+def test_every_allowed_layer_round_trips_after_training(kind, form):
+    """Input → the layer → Flatten → Dense, compiled and fitted as a learner would, then
+    rebuilt: the same predictions (training-only layers in inference mode)."""
+    shape, make = EVERY_LAYER[kind]
+    if form == "sequential":
+        model = keras.Sequential([keras.Input(shape=shape), make(), L.Flatten(), L.Dense(3)])
+    else:
+        inputs = keras.Input(shape=shape)
+        h = make()(inputs)
+        h = L.Flatten()(h)
+        model = keras.Model(inputs, L.Dense(3)(h))
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = x_of((16, *shape))
+    model.fit(x, np.arange(16) % 3, epochs=1, batch_size=8, verbose=0)
+    assert_round_trip(model, x)
+
+
+def test_functional_model_with_dropout_and_batch_normalization_round_trips():
+    """The issue's model: keras.Input → Dense → Dropout → BatchNormalization → Dense."""
+    inputs = keras.Input(shape=(784,))
+    h = L.Dense(32, activation="relu")(inputs)
+    h = L.Dropout(0.2)(h)
+    h = L.BatchNormalization()(h)
+    model = keras.Model(inputs, L.Dense(10)(h))
+    assert_round_trip(model, x_of((5, 784)))

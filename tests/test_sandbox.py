@@ -247,3 +247,101 @@ def test_concurrent_sessions_never_share_a_learner_user(zygote, classroom):
     finally:
         for session in sessions:
             session.close()
+
+
+# -- where the submission lies: every layout is graded, and its neighbours stay secret -------
+
+#: (course folder, submission, secrets a learner must not read, symlinks to make: link -> target)
+#: relative to a fresh folder standing for the machine's root of personal folders; "~" is HOME.
+LAYOUTS = {
+    "beside the course": ("yy/course", "yy/sub/mine.py", ["yy/sub/other.txt"], {}),
+    "downloads and home": ("~/tf-course", "~/Downloads/mine.py",
+                           ["~/Downloads/bank.txt", "~/.ssh/id_rsa"], {}),
+    "class folder next to the course": (
+        "term/course", "term/class/alice/lesson1_warmup.py",
+        ["term/class/bob/lesson1_warmup.py"], {}),
+    "nested far apart": ("a/b/c/course", "a/x/y/z/mine.py", ["a/x/y/secret.txt"], {}),
+    "inside the course": ("course", "course/submissions/alice/mine.py",
+                          ["course/submissions/bob/mine.py"], {}),
+    "through symlinked folders": ("real/course", "link/sub/mine.py",
+                                  ["real/sub/other.txt"], {"link": "real"}),
+    # the installed grader run inside a course clone (which holds a grader package of its own)
+    "installed grader, in a clone": ("yy/course", "yy/sub/mine.py", ["yy/sub/other.txt"], {}),
+}
+
+PROBE = '''
+
+import os as _os
+
+_LEAKED = []
+for _path in {secrets!r}:
+    try:
+        with open(_path, "rb") as _handle:
+            _handle.read(1)
+        _LEAKED.append(_path)
+    except OSError:
+        pass
+if _LEAKED or not _os.path.isfile({readable!r}):
+    def fibonacci(n):
+        raise RuntimeError(f"the sandbox let me read {{_LEAKED}}")
+'''
+
+
+def _copy_course(course: Path) -> None:
+    """A course checkout: the grader package (what runs) and its solutions (a secret)."""
+    import shutil
+
+    shutil.copytree(REPO / "grader", course / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "solutions").mkdir()
+    shutil.copy(REPO / "solutions" / "lesson1_warmup.py", course / "solutions")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_every_layout_is_graded_and_keeps_neighbours_secret(tmp_path, layout):
+    import subprocess
+    import sys
+
+    course_at, submission_at, secrets_at, links = LAYOUTS[layout]
+    home = tmp_path / "home"
+
+    def where(relative: str) -> Path:
+        return home / relative[2:] if relative.startswith("~/") else tmp_path / relative
+
+    course = where(course_at)
+    _copy_course(course)
+    for link, target in links.items():
+        where(target).mkdir(parents=True, exist_ok=True)
+        where(link).symlink_to(where(target), target_is_directory=True)
+    secrets = [where(s) for s in secrets_at] + [course / "solutions" / "lesson1_warmup.py"]
+    for secret in secrets:
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.write_text("secret\n", encoding="utf-8")
+    submission = where(submission_at)
+    submission.parent.mkdir(parents=True, exist_ok=True)
+    source = (REPO / "solutions" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    runs = REPO if layout.startswith("installed") else course  # the grader that grades
+    submission.write_text(source + PROBE.format(
+        secrets=[str(s) for s in secrets], readable=str(runs / "grader" / "__init__.py")),
+        encoding="utf-8")
+    relative = os.path.relpath(submission, course)  # as a learner types it, inside the course
+    env = {**os.environ, "PYTHONPATH": str(course), "HOME": str(home), "COLUMNS": "100"}
+    command = [sys.executable, "-m", "grader", "lesson1", "--submission", relative]
+    if layout.startswith("installed"):  # on a machine whose /tmp is a file system of its own
+        env.pop("PYTHONPATH")
+        command = ["unshare", "--mount", "sh", "-c",
+                   'mount --make-rprivate / && mount --bind /tmp /tmp && cd "$0" && exec "$@"',
+                   str(course), str(Path(sys.executable).parent / "grade"), *command[3:]]
+    run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "Score: 17/17" in run.stdout
+    assert "sandbox let me read" not in run.stdout
+
+
+def test_a_sandbox_failure_names_no_flag_of_another_command():
+    from grader.learner import session
+
+    text = Path(session.__file__).read_text(encoding="utf-8")
+    assert "--no-sandbox" not in text

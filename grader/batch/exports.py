@@ -87,10 +87,12 @@ def gradescope_json(
                 "max_score": check.max_points,
                 "status": "passed" if check.passed else "failed",
                 "output": "" if check.passed else check.message,
-                "visibility": "visible",
+                "visibility": check.visibility,
+                # a hint helps with a failure; for a passed check it is only an answer
                 "extra_data": {"lesson": record.lesson, "check": check.id,
-                               "outcome": check.outcome, "hint": check.hint, "seed": check.seed,
-                               "learner_output": check.output},
+                               "outcome": check.outcome,
+                               **({} if check.passed else {"hint": check.hint}),
+                               "seed": check.seed, "learner_output": check.output},
             })
     score = round(sum(r.score for r in records), 6)
     possible = round(sum(r.max_score for r in records), 6)
@@ -160,15 +162,18 @@ def junit_xml(student: str, records: list[LessonRecord], lessons: dict[str, Less
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def write_all(out: Path, records: list[LessonRecord], lessons: dict[str, LessonInfo]) -> list[Path]:
-    """Write every export under ``out``; return the files written."""
+def write_all(out: Path, records: list[LessonRecord], lessons: dict[str, LessonInfo], *,
+              feedback_hidden: bool = False) -> list[Path]:
+    """Write every export under ``out``; return the files written. Each ``feedback.md``
+    leaves the hidden checks out unless ``feedback_hidden``."""
     written = [out / "grades.csv"]
     write(written[0], grades_csv(records, lessons))
     for student, own in by_student(records).items():
         folder = out / STUDENTS_DIR / student
         for name, text in (("results.json", gradescope_json(student, own, lessons)),
                            ("junit.xml", junit_xml(student, own, lessons)),
-                           ("feedback.md", feedback_markdown(student, own, lessons))):
+                           ("feedback.md", feedback_markdown(student, own, lessons,
+                                                             hidden=feedback_hidden))):
             write(folder / name, text)
             written.append(folder / name)
     return written

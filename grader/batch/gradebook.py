@@ -14,12 +14,13 @@ import datetime
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError
 from grader.results import CheckResult
 
-from .records import LessonRecord
+from .records import LessonRecord, checks_with_visibility
 
 SCHEMA_VERSION = "1"
 FILENAME = "gradebook.db"
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS checks (
     title TEXT NOT NULL,
     max_points REAL NOT NULL,
     hint TEXT NOT NULL,
+    visibility TEXT NOT NULL DEFAULT 'visible',
     PRIMARY KEY (lesson, id)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -76,6 +78,7 @@ CREATE TABLE IF NOT EXISTS check_results (
     output TEXT NOT NULL,
     seed INTEGER NOT NULL,
     duration_s REAL NOT NULL,
+    visibility TEXT NOT NULL DEFAULT 'visible',
     PRIMARY KEY (student, lesson, check_id),
     FOREIGN KEY (student, lesson) REFERENCES results(student, lesson) ON DELETE CASCADE
 );
@@ -142,6 +145,11 @@ class Gradebook:
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (SCHEMA_VERSION,))
+            for table in ("checks", "check_results"):  # gradebooks from before hidden checks
+                columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                if "visibility" not in columns:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN visibility TEXT NOT NULL "
+                                     "DEFAULT 'visible'")
         version = self._db.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if version is None or version[0] != SCHEMA_VERSION:
@@ -180,13 +188,16 @@ class Gradebook:
 
     # -- writing --------------------------------------------------------------------------
 
-    def register(self, students: list[str], lessons: list[tuple[Lesson, str]]) -> None:
-        """Record the class's students and each lesson (with its grader version) and checks."""
+    def register(self, students: list[str], lessons: list[tuple[Lesson, str]],
+                 hidden: Any = None) -> None:
+        """Record the class's students and each lesson (with its grader version) and checks
+        (``hidden``: the instructor's hidden checks, recorded with their visibility)."""
         with self._transaction():
             self._db.executemany(
                 "INSERT OR IGNORE INTO students (name) VALUES (?)", [(s,) for s in students])
             for lesson, version in lessons:
-                infos = lesson.checks()
+                pairs = checks_with_visibility(lesson, hidden)
+                infos = [info for info, _ in pairs]
                 self._db.execute(
                     "INSERT INTO lessons (stem, number, title, max_points, grader_version) "
                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (stem) DO UPDATE SET "
@@ -196,10 +207,10 @@ class Gradebook:
                      sum(i.points for i in infos), version))
                 self._db.execute("DELETE FROM checks WHERE lesson = ?", (lesson.stem,))
                 self._db.executemany(
-                    "INSERT INTO checks (lesson, id, position, title, max_points, hint) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(lesson.stem, i.id, n, i.title, i.points, i.hint)
-                     for n, i in enumerate(infos)])
+                    "INSERT INTO checks (lesson, id, position, title, max_points, hint, "
+                    "visibility) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(lesson.stem, i.id, n, i.title, i.points, i.hint, visibility)
+                     for n, (i, visibility) in enumerate(pairs)])
 
     def record(self, record: LessonRecord) -> None:
         """Store one result, replacing any earlier one of that student × lesson, atomically."""
@@ -216,10 +227,11 @@ class Gradebook:
                  record.duration_s, graded_at))
             self._db.executemany(
                 "INSERT INTO check_results (student, lesson, check_id, position, title, points, "
-                "max_points, status, outcome, message, hint, output, seed, duration_s) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "max_points, status, outcome, message, hint, output, seed, duration_s, "
+                "visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(record.student, record.lesson, c.id, n, c.title, c.points, c.max_points,
-                  c.status, c.outcome, c.message, c.hint, c.output, c.seed, c.duration_s)
+                  c.status, c.outcome, c.message, c.hint, c.output, c.seed, c.duration_s,
+                  c.visibility)
                  for n, c in enumerate(record.checks)])
 
     # -- reading --------------------------------------------------------------------------
@@ -251,13 +263,13 @@ class Gradebook:
             checks: dict[tuple[str, str], list[CheckResult]] = {}
             for row in self._db.execute(
                 "SELECT student, lesson, check_id, title, max_points, points, status, message, "
-                "hint, outcome, output, seed, duration_s FROM check_results "
+                "hint, outcome, output, seed, duration_s, visibility FROM check_results "
                 "ORDER BY student, lesson, position"
             ):
                 checks.setdefault((row[0], row[1]), []).append(CheckResult(
                     id=row[2], title=row[3], max_points=row[4], points=row[5], status=row[6],
                     message=row[7], hint=row[8], outcome=row[9], output=row[10], seed=row[11],
-                    duration_s=row[12]))
+                    duration_s=row[12], visibility=row[13]))
         return [
             LessonRecord(student=s, lesson=lesson, status=status, sha256=sha,
                          grader_version=version, checks=checks.get((s, lesson), []),

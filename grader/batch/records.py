@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from grader.check import CheckInfo
 from grader.curriculum import Lesson
 from grader.results import FAILED, CheckResult, GradingResults
 
@@ -92,8 +94,10 @@ def without_grading(
     problem: str,
     sha256: str | None,
     grader_version: str,
+    hidden: Any = None,
 ) -> LessonRecord:
-    """The record of a file that was not graded (missing, unreadable): every check at 0."""
+    """The record of a file that was not graded (missing, unreadable): every check at 0
+    (``hidden``: the instructor's :class:`~grader.hidden.HiddenChecks` count too)."""
     return LessonRecord(
         student=student,
         lesson=lesson.stem,
@@ -104,11 +108,19 @@ def without_grading(
             CheckResult(
                 id=info.id, title=info.title, max_points=info.points, points=0.0,
                 status=FAILED, message=problem, hint=info.hint, outcome=status,
+                visibility=visibility,
             )
-            for info in lesson.checks()
+            for info, visibility in checks_with_visibility(lesson, hidden)
         ],
         problem=problem,
     )
+
+
+def checks_with_visibility(lesson: Lesson, hidden: Any = None) -> list[tuple[CheckInfo, str]]:
+    """Every check of ``lesson`` with its visibility: its own, then the hidden ones."""
+    own = [(info, "visible") for info in lesson.checks()]
+    extra = hidden.checks(lesson) if hidden is not None else []
+    return own + [(check.info, check.visibility) for check in extra]
 
 
 def _one_line(text: str) -> str:

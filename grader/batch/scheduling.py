@@ -45,6 +45,8 @@ class Job:
     student: str
     lesson: Lesson
     path: Path
+    #: a folder of hidden checks (a snapshot the batch wrote: see grader.hidden), if any
+    checks: Path | None = None
 
 
 @dataclass
@@ -85,7 +87,8 @@ class WorkerProcess:
         process = self._start()
         assert process.stdin is not None and process.stdout is not None
         request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": limits.call_s,
-                   "total_timeout": limits.total_s}
+                   "total_timeout": limits.total_s,
+                   "checks": str(job.checks) if job.checks is not None else None}
         try:
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()

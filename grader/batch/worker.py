@@ -4,7 +4,8 @@ The batch's main process starts ``python -m grader.batch.worker DEVICE`` and tal
 lines: a job ``{"lesson", "path", "timeout"}`` on stdin, one reply on stdout. Replies are plain
 data, never pickles:
 
-- ``{"results": GradingResults.to_dict()}``: graded (whatever the learner's code did);
+- ``{"results": GradingResults.to_dict()}``: graded (whatever the learner's code did), with
+  the hidden checks of the job's ``checks`` folder, if it names one;
 - ``{"unreadable": message}``: the file is not a gradable source file (the student's problem);
 - ``{"infrastructure": message}``: the machine or the grader failed (data missing, no learner
   processes): the batch stops, nobody gets a zero;
@@ -46,15 +47,30 @@ def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, 
     except SetupError as error:
         return {"unreadable": str(error)}
     try:
+        hidden = _hidden_checks(job.get("checks"))
         results = grade_submission(
             find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"]),
-            total_timeout=float(job["total_timeout"]), isolate=isolate,
+            total_timeout=float(job["total_timeout"]), isolate=isolate, hidden=hidden,
         )
     except GraderError as error:
         return {"infrastructure": str(error)}
     except Exception:
         return {"internal": traceback.format_exc()}
     return {"results": results.to_dict()}
+
+
+_HIDDEN: dict[str, Any] = {}
+
+
+def _hidden_checks(folder: str | None) -> Any:
+    """The hidden checks in ``folder`` (None for none), loaded once per worker."""
+    if not folder:
+        return None
+    if folder not in _HIDDEN:
+        from grader.hidden import HiddenChecks
+
+        _HIDDEN[folder] = HiddenChecks.from_dir(Path(folder))
+    return _HIDDEN[folder]
 
 
 def main(argv: list[str]) -> int:

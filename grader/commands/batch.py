@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from grader.batch.scheduling import Done, Job, Limits, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
+from grader.hidden import HiddenChecks
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.runner import machine_capabilities, read_submission
 
@@ -56,12 +58,17 @@ def main(
     device: str = "cpu",
     no_sandbox: bool = False,
     nbgrader_db: Path | None = None,
+    checks: Path | None = None,
+    feedback_hidden: bool = False,
 ) -> int:
     """Grade every student × lesson not yet in the gradebook; write exports; return 0.
 
     Untrusted code is graded only in the sandbox, unless ``no_sandbox`` says otherwise.
     ``nbgrader_db``: also write the scores into that nbgrader gradebook (nbgrader's layout).
+    ``checks``: a folder of the instructor's hidden checks (see :mod:`grader.hidden`), graded
+    with the lessons' own; ``feedback_hidden`` shows them in the students' feedback too.
     """
+    hidden = HiddenChecks.from_dir(checks) if checks is not None else None
     capabilities = machine_capabilities()
     if not capabilities.isolated and not no_sandbox:
         raise SetupError(
@@ -81,11 +88,16 @@ def main(
 
         check_database(nbgrader_db)
     _make_out(out)
-    with _exclusive(out):
+    with _exclusive(out), tempfile.TemporaryDirectory(prefix="grade-hidden-") as snapshot:
         found = discover(submissions, wanted=lessons, exclude=out)
-        versions = {lesson.stem: grader_version(lesson) for lesson in found.lessons}
+        versions = {lesson.stem: grader_version(lesson)
+                    + (hidden.version_suffix(lesson) if hidden else "")
+                    for lesson in found.lessons}
+        # The workers grade with this very content, even if the folder changes meanwhile.
+        snapshot_dir = _snapshot(hidden, Path(snapshot)) if hidden else None
         with Gradebook(out / FILENAME) as book:
-            book.register(found.students, [(x, versions[x.stem]) for x in found.lessons])
+            book.register(found.students, [(x, versions[x.stem]) for x in found.lessons],
+                          hidden)
             stored = book.keys()
             direct: list[LessonRecord] = []
             todo: list[Job] = []
@@ -97,28 +109,28 @@ def main(
                 if sub.path is None:
                     direct.append(without_grading(
                         sub.student, sub.lesson, status=MISSING, sha256=None,
-                        grader_version=version,
+                        grader_version=version, hidden=hidden,
                         problem=f"no file {sub.lesson.filename} in {sub.student}/"))
                 elif problem:
                     direct.append(without_grading(
                         sub.student, sub.lesson, status=ERROR, sha256=sha,
-                        grader_version=version, problem=problem))
+                        grader_version=version, problem=problem, hidden=hidden))
                 else:
-                    todo.append(Job(sub.student, sub.lesson, sub.path))
+                    todo.append(Job(sub.student, sub.lesson, sub.path, snapshot_dir))
             skipped = len(found.submissions) - len(direct) - len(todo)
             _announce(console, found, skipped, len(direct), len(todo), min(workers, len(todo)))
             for record in direct:
                 book.record(record)
             _grade(console, book, todo, workers=workers,
                    limits=Limits(call_timeout, total_timeout), device=device,
-                   versions=versions, isolate=not no_sandbox)
+                   versions=versions, isolate=not no_sandbox, hidden=hidden)
             records = book.records()
             lessons_known = {stem: LessonInfo(stem, number, title)
                              for stem, number, title in book.lessons()}
         exports.remove_stale_temporaries(out)
-        exports.write_all(out, records, lessons_known)
+        exports.write_all(out, records, lessons_known, feedback_hidden=feedback_hidden)
         lesson_stats, check_stats = summary.summarize(records, lessons_known)
-        exports.write(out / "summary.md", summary.markdown(lesson_stats, check_stats))
+        exports.write(out / "summary.md", summary.markdown(lesson_stats, check_stats, records))
         if nbgrader_db is not None:
             from grader.notebooks.gradebook import write_scores
 
@@ -192,7 +204,16 @@ def _announce(console: Console, found, skipped: int, direct: int, todo: int, wor
                       soft_wrap=True)
 
 
-def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
+def _snapshot(hidden: HiddenChecks, folder: Path) -> Path:
+    """``hidden``'s files written under ``folder`` in the --checks layout (for the workers)."""
+    for name, data in hidden.files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def _record_of(done: Done, versions: dict[str, str],
+               hidden: HiddenChecks | None = None) -> LessonRecord:
     job, reply = done.job, done.reply
     version = versions[job.lesson.stem]
     if "results" in reply:
@@ -202,7 +223,8 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
         if key in reply:
             return without_grading(job.student, job.lesson, status=status,
                                    sha256=_fingerprint(job.path)[0], grader_version=version,
-                                   problem=_for_student(str(reply[key]), job.path))
+                                   problem=_for_student(str(reply[key]), job.path),
+                                   hidden=hidden)
     if "infrastructure" in reply:
         raise InfrastructureError(str(reply["infrastructure"]))
     detail = str(reply.get("internal", reply))
@@ -212,7 +234,8 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
 
 
 def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
-           limits: Limits, device: str, versions: dict[str, str], isolate: bool) -> None:
+           limits: Limits, device: str, versions: dict[str, str], isolate: bool,
+           hidden: HiddenChecks | None = None) -> None:
     if not todo:
         return
     columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -222,7 +245,7 @@ def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
         results = run(todo, workers=workers, limits=limits, device=device, isolate=isolate)
         try:
             for done in results:
-                record = _record_of(done, versions)
+                record = _record_of(done, versions, hidden)
                 book.record(record)
                 if record.status != GRADED:
                     progress.console.print(

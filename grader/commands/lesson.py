@@ -12,6 +12,7 @@ from rich.console import Console
 from grader import history
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
+from grader.hidden import HiddenChecks
 from grader.learner.zygote import Zygote
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.report.files import write_atomic
@@ -36,8 +37,13 @@ def main(
     verbose: bool = False,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
+    checks: Path | None = None,
 ) -> int:
-    """Grade ``lesson``; return the exit code (0 full marks, 1 points missing)."""
+    """Grade ``lesson``; return the exit code (0 full marks, 1 points missing).
+
+    ``checks``: a folder of an instructor's hidden checks, added to the lesson's own.
+    """
+    hidden = HiddenChecks.from_dir(checks) if checks is not None else None
     own_file = submission is None
     path = exercise_path(lesson) if own_file else submission
     assert path is not None
@@ -54,12 +60,13 @@ def main(
             results = _interruptible(lambda: grade_submission(
                 lesson, path, zygote=zygote, on_result=report.check,
                 on_progress=report.progress, call_timeout=call_timeout,
-                total_timeout=total_timeout,
+                total_timeout=total_timeout, hidden=hidden,
             ))
         finally:
             report.end_progress()
         results.submission = display_path(path)
-        _save(results, json_out, own_file)  # first: the next step reads the history
+        # First: the next step reads the history (an instructor's hidden checks are not saved).
+        _save(results, json_out, own_file and hidden is None)
         root = find_root()
         report.summary(lesson, results, command,
                        unfinished=history.unfinished(root) if root is not None else None)

@@ -87,18 +87,22 @@ class Policy:
     isolate: bool = False
     uid: int | None = None
     hide: tuple[str, ...] = field(default_factory=tuple)
+    #: what the learner process needs to read (Python, the grader, its folder), as the trusted
+    #: side found it: a hidden folder holding one of them is covered with it bound back
+    keep: tuple[str, ...] = field(default_factory=tuple)
     #: CPU seconds each learner process (and each process it starts) may use in all
     cpu_seconds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"isolate": self.isolate, "uid": self.uid, "hide": list(self.hide),
-                "cpu_seconds": self.cpu_seconds}
+                "keep": list(self.keep), "cpu_seconds": self.cpu_seconds}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
         uid, cpu = data.get("uid"), data.get("cpu_seconds")
         return cls(bool(data.get("isolate")), uid if type(uid) is int else None,
                    tuple(str(p) for p in data.get("hide", [])),
+                   tuple(str(p) for p in data.get("keep", [])),
                    cpu if type(cpu) is int and cpu > 0 else None)
 
 
@@ -167,10 +171,15 @@ def capabilities() -> Capabilities:
 
 def _protected() -> list[Path]:
     """Folders the learner process needs to read: Python, its packages, the grader itself."""
+    import site
+
     import grader
 
-    return [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
-            Path(grader.__file__).resolve().parent]
+    folders = [Path(sys.prefix), Path(sys.base_prefix), Path(grader.__file__).parent]
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    if user_site and user_site in sys.path and os.path.isdir(user_site):
+        folders.append(Path(user_site))  # packages installed with pip install --user
+    return [folder.resolve() for folder in folders]
 
 
 def secret_folders(submission: Path) -> list[Path]:
@@ -221,17 +230,24 @@ class UidClaim:
 
 
 def policy_for(hide: list[Path], *, uid: int | None, workdir: str) -> Policy:
-    """An isolating policy hiding ``hide`` (except what the learner process needs to run)."""
+    """An isolating policy hiding ``hide``, each folder by its real path (symlinks and relative
+    paths resolved).
+
+    A hidden folder may hold what the learner process needs (a submission in ``~/Downloads``
+    hides ``~``, which holds the course and its Python): :func:`enter` covers it and binds
+    those folders back. Only a folder *inside* one of them (or ``/``) cannot be hidden.
+    """
     keep = [*_protected(), Path(workdir).resolve()]
     hidden = []
     for path in hide:
         resolved = path.resolve()
         if not resolved.is_dir() or resolved == Path("/"):
             continue
-        if any(resolved == k or resolved in k.parents or k in resolved.parents for k in keep):
+        if any(resolved == k or k in resolved.parents for k in keep):
             continue
         hidden.append(str(resolved))
-    return Policy(isolate=True, uid=uid, hide=tuple(sorted(set(hidden))))
+    return Policy(isolate=True, uid=uid, hide=tuple(sorted(set(hidden))),
+                  keep=tuple(sorted({str(k) for k in keep})))
 
 
 def enter(policy: Policy, workdir: str, parent: int) -> None:
@@ -259,12 +275,13 @@ def enter(policy: Policy, workdir: str, parent: int) -> None:
     else:
         _enter_user_namespaces(parent)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for target in policy.hide:
-        if os.path.isdir(target):
-            _mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
-    _cover_personal_folders([*map(str, _protected()), workdir])
+    workdir = os.path.realpath(workdir)  # mounts go on real paths (a symlinked /tmp, TMPDIR)
+    keep = sorted({*policy.keep, *map(str, _protected()), workdir})
+    for target in policy.hide:  # shallow first: a deeper one is then already covered
+        _cover(target, keep, secret=True)
+    _cover_personal_folders(keep)
     if own_user:
-        _open_paths_to_others([str(p) for p in _protected()], workdir)
+        _open_paths_to_others([k for k in keep if k != workdir and os.path.isdir(k)], workdir)
     else:
         # The learner runs as the grader's user: its sockets (/run/user/UID: the session bus,
         # a docker.sock its groups open) ignore read-only mounts, so /run goes too; and a /proc
@@ -309,27 +326,45 @@ def _cover_personal_folders(keep: list[str]) -> None:
     What the learner must not read (a gradebook wherever the instructor put it, neighbours'
     submissions, caches, data) is hidden without having to be named.
     """
-    by_top: dict[str, list[str]] = {}
-    for path in keep:
-        parts = Path(path).parts
-        if len(parts) > 1:
-            by_top.setdefault(parts[1], []).append(path)
     for entry in os.scandir("/"):
-        if entry.name in SYSTEM_FOLDERS or not entry.is_dir(follow_symlinks=False):
-            continue
-        inside = [p for p in by_top.get(entry.name, []) if os.path.isdir(p)]
-        if f"/{entry.name}" in inside:
-            continue  # a kept folder is itself a top-level folder
-        # Held open across the cover, then bound back through /proc/self/fd (no staging).
-        handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in inside]
-        try:
-            _mount("tmpfs", entry.path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-            for path, handle in handles:
+        if entry.name not in SYSTEM_FOLDERS and entry.is_dir(follow_symlinks=False):
+            _cover(entry.path, keep, secret=False)
+
+
+def _cover(folder: str, keep: list[str], *, secret: bool) -> None:
+    """Cover ``folder`` with an empty tmpfs and bind back into it the folders of ``keep`` that
+    lie under it; nothing else of it stays visible. A ``secret`` folder holding none of them
+    is made unreadable too. A folder that is one of ``keep`` (or inside one) stays as it is.
+
+    Every path is a real one (no symlinks), as :func:`policy_for` and :func:`enter` make them.
+    """
+    if not os.path.isdir(folder) or any(folder == k or _is_under(folder, k) for k in keep):
+        return
+    inside = [path for path in keep if _is_under(path, folder) and os.path.isdir(path)]
+    if secret and not inside:
+        _mount("tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
+        return
+    # Held open across the cover, then bound back through /proc/self/fd (no staging).
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in inside]
+    try:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        for path, handle in handles:
+            try:
                 os.makedirs(path, mode=0o755, exist_ok=True)
-                _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
-        finally:
-            for _path, handle in handles:
-                os.close(handle)
+            except OSError as exc:
+                raise SandboxError(f"cannot bind {path} back into {folder}: "
+                                   f"{exc.strerror}") from None
+            _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC)
+    finally:
+        for _path, handle in handles:
+            os.close(handle)
+    # Read-only at once: a cover later covered itself can no longer be reached to remount.
+    _mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _is_under(path: str, folder: str) -> bool:
+    """Whether ``path`` lies strictly below ``folder`` (both real, absolute paths)."""
+    return path.startswith(folder.rstrip("/") + "/")
 
 
 def _private_workdir(workdir: str) -> None:

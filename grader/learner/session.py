@@ -178,9 +178,10 @@ class LearnerSession:
                 child.control.settimeout(None)
         if hello.get("sandbox") != "ok":
             self._kill()
+            why = str(hello.get("sandbox")).removeprefix("error: ")[:300]
             raise InfrastructureError(
-                f"cannot isolate the learner process: {str(hello.get('sandbox'))[:300]} "
-                "(grade batch --no-sandbox grades without isolation, at your own risk)"
+                f"cannot isolate the learner process: {why} "
+                f"(grading {self.display_name}); please report this message"
             )
 
     def _timed_exchange(

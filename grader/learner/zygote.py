@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from grader.errors import InfrastructureError, SetupError
@@ -61,9 +62,16 @@ class Zygote:
         env.setdefault("PYTHONHASHSEED", "0")
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
+        # The learner side runs this very grader, not one that the current folder happens to
+        # hold (``-m`` would put the folder first on sys.path: a course clone beside the
+        # installed grader, whose probes differ and whose folder the sandbox hides).
+        root = _grader_root()
+        if root not in _site_folders():
+            env["PYTHONPATH"] = os.pathsep.join(
+                [root, *filter(None, [os.environ.get("PYTHONPATH")])])
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "grader.learner.zygote", str(theirs.fileno()), self.device,
-             str(os.getpid())],
+            [sys.executable, "-P", "-m", "grader.learner.zygote", str(theirs.fileno()),
+             self.device, str(os.getpid())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -176,6 +184,20 @@ class Zygote:
 # --- the zygote process itself -------------------------------------------------------------
 
 _statuses: dict[int, int] = {}
+
+
+def _grader_root() -> str:
+    """The folder the trusted side imported the ``grader`` package from."""
+    import grader
+
+    return str(Path(grader.__file__).resolve().parents[1])
+
+
+def _site_folders() -> set[str]:
+    """Where installed packages live (found without PYTHONPATH, after the standard library)."""
+    import site
+
+    return {str(Path(folder).resolve()) for folder in site.getsitepackages()}
 
 
 def _reap(*_: object) -> None:
