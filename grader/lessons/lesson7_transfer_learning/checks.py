@@ -169,10 +169,30 @@ def _effective(state: dict[str, Any]) -> list[tuple[str, str, bool, int]]:
 # -- feature_extractor --------------------------------------------------------------------------
 
 
+_ONCE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _once(learner, key: str, run: Any) -> Any:
+    """``run()`` once per grading for the checks that share it (a learner failure included)."""
+    answers = _ONCE.setdefault(learner, {})
+    if key not in answers:
+        try:
+            answers[key] = run()
+        except LearnerFailure as failure:
+            answers[key] = failure
+    if isinstance(answers[key], LearnerFailure):
+        raise answers[key]
+    return answers[key]
+
+
 def _extractor(learner, seed: int) -> tuple[dict[str, Any], Any]:
-    answer = learner.run(f"{PROBES}:extractor", label="feature_extractor(base_model)", seed=seed)
-    state = _state(answer, "feature_extractor(base_model)")
-    return state, _rebuild(state["description"], "feature_extractor(base_model)")
+    def run() -> tuple[dict[str, Any], Any]:
+        answer = learner.run(f"{PROBES}:extractor", label="feature_extractor(base_model)",
+                             seed=seed)
+        state = _state(answer, "feature_extractor(base_model)")
+        return state, _rebuild(state["description"], "feature_extractor(base_model)")
+
+    return _once(learner, "extractor", run)
 
 
 @check(
@@ -251,8 +271,15 @@ def _output_kind(head: list[Any]) -> str:
     return {"linear": "logits", "softmax": "probabilities"}.get(last, last)
 
 
-def _transfer(learner, seed: int, num_classes: int, rng: np.random.Generator
+def _transfer(learner, seed: int, num_classes: int
               ) -> tuple[dict[str, Any], Any, np.ndarray, np.ndarray, np.ndarray]:
+    return _once(learner, f"transfer {num_classes}",
+                 lambda: _run_transfer(learner, seed, num_classes))
+
+
+def _run_transfer(learner, seed: int, num_classes: int
+                  ) -> tuple[dict[str, Any], Any, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(num_classes)  # fixed: two checks share the answer
     n = 16
     labels = rng.integers(0, num_classes, n).astype(np.int64)
     logits = rng.normal(0, 3, (n, num_classes)).astype(np.float32)
@@ -274,10 +301,10 @@ def _transfer(learner, seed: int, num_classes: int, rng: np.random.Generator
     grades="build_transfer_model",
     uses="feature_extractor",
 )
-def test_head_width_and_loss(learner, rng, seed):
+def test_head_width_and_loss(learner, seed):
     for num_classes in (CLASSES, 3):
         what = f"the model build_transfer_model(extractor, {num_classes}) returned"
-        state, model, labels, logits, probabilities = _transfer(learner, seed, num_classes, rng)
+        state, model, labels, logits, probabilities = _transfer(learner, seed, num_classes)
         _base_part(model, what, head=True)
         head = _head_layers(model)
         dense = [layer for layer in head if type(layer).__name__ == "Dense"]
@@ -324,10 +351,10 @@ def test_head_width_and_loss(learner, rng, seed):
     grades="build_transfer_model",
     uses="feature_extractor",
 )
-def test_only_head_trainable(learner, rng, seed):
+def test_only_head_trainable(learner, seed):
     num_classes = CLASSES
     what = f"the model build_transfer_model(extractor, {num_classes}) returned"
-    state, model, *_ = _transfer(learner, seed, num_classes, rng)
+    state, model, *_ = _transfer(learner, seed, num_classes)
     _base_part(model, what, head=True)
     trainable = state.get("trainable")
     if type(trainable) is not list or not all(type(t) is dict for t in trainable):
@@ -367,52 +394,45 @@ def _losses(history: Any, epochs: int, what: str) -> list[float]:
     return [expect_number(v, label=f"a loss in the History {what} returned") for v in losses]
 
 
+TRAINING = (f"train_head(build_transfer_model(feature_extractor(base_model), 10), images, "
+            f"labels, epochs={HEAD_EPOCHS}, batch_size={BATCH_SIZE}) on {LABELS} labelled digits")
+
+
+def _training(learner, seed: int) -> dict[str, Any]:
+    """The learner's own recipe trained on the grader's labels, once per grading."""
+    images, labels = _pool(LABELS)
+    answer = _once(learner, "training", lambda: learner.run(
+        f"{PROBES}:train", label=TRAINING, seed=seed, timeout=TRAIN_TIMEOUT_S, images=images,
+        labels=labels, epochs=HEAD_EPOCHS, batch_size=BATCH_SIZE))
+    if type(answer) is not dict or isinstance(answer, Opaque):
+        fail("the grader could not read the trained model")
+    return answer
+
+
+def _trained(learner, seed: int) -> tuple[Any, dict[str, np.ndarray]]:
+    """The trained model, rebuilt, and its base part."""
+    state = _state(_training(learner, seed), "build_transfer_model(extractor, 10)")
+    what = "the transfer model, once trained,"
+    model = _rebuild(state["description"], what)
+    return model, _base_part(model, what, head=True)
+
+
 @check(
     "train_head trains for `epochs` epochs, returns the History, and the loss goes down",
     points=1,
     hint="return model.fit(images, labels, epochs=epochs, batch_size=batch_size): the "
     "arguments as given, and what fit returns.",
     grades="train_head",
-    uses=("feature_extractor", "build_transfer_model"),
+    depends=("feature_extractor", "build_transfer_model"),
 )
 def test_train_head_trains(learner, seed):
-    images, labels = _pool(TUNE_LABELS)
-    epochs, batch_size = 4, 16
-    what = f"train_head(model, images, labels, epochs={epochs}, batch_size={batch_size})"
-    answer = learner.run(f"{PROBES}:train", label=what, seed=seed, timeout=TRAIN_TIMEOUT_S,
-                         images=images, labels=labels, epochs=epochs, batch_size=batch_size)
-    losses = _losses(answer["history"], epochs, what)
+    answer = _training(learner, seed)
+    what = f"train_head(model, images, labels, epochs={HEAD_EPOCHS}, batch_size={BATCH_SIZE})"
+    losses = _losses(answer.get("history"), HEAD_EPOCHS, what)
     if not all(np.isfinite(losses)) or not losses[-1] < losses[0]:
         fail(f"the loss per epoch in the History {what} returned, "
              f"{[round(v, 4) for v in losses]}, does not go down: train on the images and "
              "labels given")
-
-
-_TRAINED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-TRAINING = (f"train_head(build_transfer_model(feature_extractor(base_model), 10), images, "
-            f"labels, epochs={HEAD_EPOCHS}, batch_size={BATCH_SIZE}) on {LABELS} labelled digits")
-
-
-def _trained(learner, seed: int) -> tuple[Any, dict[str, np.ndarray]]:
-    """The learner's own recipe trained on the grader's labels, once per grading: the rebuilt
-    model and its base part."""
-    if learner not in _TRAINED:
-        images, labels = _pool(LABELS)
-        try:
-            _TRAINED[learner] = learner.run(
-                f"{PROBES}:train", label=TRAINING, seed=seed, timeout=TRAIN_TIMEOUT_S,
-                images=images, labels=labels, epochs=HEAD_EPOCHS, batch_size=BATCH_SIZE)
-        except LearnerFailure as failure:
-            _TRAINED[learner] = failure
-    answer = _TRAINED[learner]
-    if isinstance(answer, LearnerFailure):
-        raise answer
-    if type(answer) is not dict or isinstance(answer, Opaque):
-        fail("the grader could not read the trained model")
-    state = _state(answer, "build_transfer_model(extractor, 10)")
-    what = "the transfer model, once trained,"
-    model = _rebuild(state["description"], what)
-    return model, _base_part(model, what, head=True)
 
 
 def _drift_message(changed: list[str], what: str) -> str:
@@ -469,36 +489,29 @@ def test_held_out_accuracy(learner, seed):
 # -- fine_tune ----------------------------------------------------------------------------------
 
 
-_TUNED: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
-
-
 def _tune_call(num_layers: int) -> str:
     return f"fine_tune(model, extractor, num_layers={num_layers}, learning_rate={TUNE_RATE:g})"
 
 
 def _tuned(learner, seed: int, num_layers: int) -> dict[str, Any]:
-    """The fine-tuning recipe's answer (once per grading and num_layers, for the checks that
-    share it)."""
-    runs = _TUNED.setdefault(learner, {})
-    if num_layers not in runs:
-        images, labels = _pool(TUNE_LABELS)
-        try:
-            runs[num_layers] = learner.run(
-                f"{PROBES}:fine_tune", label=_tune_call(num_layers), seed=seed,
-                timeout=TRAIN_TIMEOUT_S, images=images, labels=labels,
-                head_epochs=TUNE_HEAD_EPOCHS, num_layers=num_layers, learning_rate=TUNE_RATE,
-                epochs=1, batch_size=BATCH_SIZE)
-        except LearnerFailure as failure:
-            runs[num_layers] = failure
-    answer = runs[num_layers]
-    if isinstance(answer, LearnerFailure):
-        raise answer
+    """What fine-tuning with ``num_layers`` left, from the one fine-tuning run of a grading
+    (TUNE_CASES in turn on one model): the flags, the optimizer, the model before and after
+    one epoch of model.fit."""
+    images, labels = _pool(TUNE_LABELS)
+    answer = _once(learner, "fine-tuning", lambda: learner.run(
+        f"{PROBES}:fine_tune", label=_tune_call(TUNE_CASES[0]), seed=seed,
+        timeout=TRAIN_TIMEOUT_S, images=images, labels=labels, head_epochs=TUNE_HEAD_EPOCHS,
+        cases=list(TUNE_CASES), learning_rate=TUNE_RATE, epochs=1, batch_size=BATCH_SIZE))
     if type(answer) is not dict or isinstance(answer, Opaque) or answer.get("before") is None:
         fail("the grader could not read the model fine-tuning started from")
-    if answer.get("same") is not True:
-        fail(f"{_tune_call(num_layers)} returned a {answer.get('returned')}; it should return "
-             "the model it was given, recompiled: `return model`")
-    return answer
+    if answer.get(f"same_{num_layers}") is not True:
+        fail(f"{_tune_call(num_layers)} returned a {answer.get(f'returned_{num_layers}')}; it "
+             "should return the model it was given, recompiled: `return model`")
+    index = TUNE_CASES.index(num_layers)
+    start = answer["before"] if index == 0 else answer.get(f"after_{TUNE_CASES[index - 1]}")
+    return {"before": start, "after": answer.get(f"after_{num_layers}"),
+            "extractor": answer.get(f"extractor_{num_layers}"),
+            "optimizer": answer.get(f"optimizer_{num_layers}")}
 
 
 def _unfrozen(answer: dict[str, Any]) -> list[tuple[str, str, bool, int]]:

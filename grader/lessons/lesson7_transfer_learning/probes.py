@@ -105,28 +105,29 @@ def train(module: ModuleType, images: np.ndarray, labels: np.ndarray, epochs: in
 
 
 def fine_tune(module: ModuleType, images: np.ndarray, labels: np.ndarray, head_epochs: int,
-              num_layers: int, learning_rate: float, epochs: int,
+              cases: list[int], learning_rate: float, epochs: int,
               batch_size: int) -> dict[str, Any]:
-    """The whole recipe: build, train_head, fine_tune(model, extractor, num_layers,
-    learning_rate), then ``model.fit`` for ``epochs`` as the grader's own step; the model
-    described before fine_tune and after that fit, the flags fine_tune left."""
+    """The whole recipe: build, train_head, then for each ``num_layers`` in ``cases`` in turn
+    fine_tune(model, extractor, num_layers, learning_rate) and ``model.fit`` for ``epochs`` (the
+    grader's own step). The model described before the first fine_tune (``before``) and after
+    each fit (``after_<num_layers>``), the flags each fine_tune left (``extractor_<n>``)."""
     extractor_model, model = _transfer(module, 10)
     if not isinstance(model, keras.Model):
         return {"before": None}
     current_label(f"train_head(model, images, labels, epochs={head_epochs}, "
                   f"batch_size={batch_size})")
     module.train_head(model, images, labels, head_epochs, batch_size)
-    before = describe_model(model)
-    current_label(f"fine_tune(model, extractor, num_layers={num_layers}, "
-                  f"learning_rate={learning_rate:g})")
-    result = module.fine_tune(model, extractor_model, num_layers, learning_rate)
-    answer = {
-        "before": before, "same": result is model, "returned": type(result).__name__,
-        "extractor": _model_state(extractor_model, described=False),
-        "model": _model_state(model, described=False),
-        "optimizer": describe_model(model)["optimizer"],
-    }
-    current_label(f"model.fit(images, labels, epochs={epochs}) on the model fine_tune returned")
-    model.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=0)
-    answer["after"] = describe_model(model)
+    answer: dict[str, Any] = {"before": describe_model(model)}
+    for num_layers in cases:
+        current_label(f"fine_tune(model, extractor, num_layers={num_layers}, "
+                      f"learning_rate={learning_rate:g})")
+        result = module.fine_tune(model, extractor_model, num_layers, learning_rate)
+        answer[f"same_{num_layers}"] = result is model
+        answer[f"returned_{num_layers}"] = type(result).__name__
+        answer[f"extractor_{num_layers}"] = _model_state(extractor_model, described=False)
+        answer[f"optimizer_{num_layers}"] = describe_model(model)["optimizer"]
+        current_label(f"model.fit(images, labels, epochs={epochs}) on the model fine_tune "
+                      "returned")
+        model.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=0)
+        answer[f"after_{num_layers}"] = describe_model(model)
     return answer
