@@ -536,7 +536,7 @@ def _count_message(num_layers: int, layers: list[tuple[str, str, bool, int]]) ->
     if set(on) >= set(names) - allowed:
         return (f"after {call} every layer of the extractor is trainable; only the top "
                 f"{num_layers} ({', '.join(expected)}) should be: freeze the others")
-    if set(on) - allowed == set(names[:len(on)]) - allowed:
+    if max(names.index(name) for name in on) < len(names) - num_layers:
         return (f"after {call} the bottom layers are trainable ({', '.join(on)}): fine-tuning "
                 f"unfreezes the top ones, nearest the head: extractor.layers[-num_layers:]")
     return (f"after {call} the trainable layers are {', '.join(on)}; the top {num_layers} "

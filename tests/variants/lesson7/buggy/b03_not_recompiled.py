@@ -1,6 +1,6 @@
 """Buggy: fine_tune sets the flags and the optimizer's rate but never recompiles."""
 
-# expect-fail: TBD
+# expect-fail: fine_tune_recompiles
 
 import keras
 

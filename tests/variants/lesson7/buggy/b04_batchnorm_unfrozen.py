@@ -1,6 +1,6 @@
 """Buggy: fine_tune unfreezes the BatchNormalization layer too, which then runs in training mode."""
 
-# expect-fail: TBD
+# expect-fail: fine_tune_keeps_batchnorm_statistics
 
 import keras
 

@@ -1,6 +1,6 @@
 """Buggy: fine_tune unfreezes num_layers + 1 layers (an off-by-one in the slice)."""
 
-# expect-fail: TBD
+# expect-fail: fine_tune_unfreezes_top_layers
 
 import keras
 
