@@ -30,11 +30,11 @@ def test_weights_read_with_numpy_alone():
     assert np.all(weights["bn1/moving_variance"] > 0)
 
 
-def test_model_loads_with_the_weights_and_reaches_its_accuracy():
+def test_model_loads_with_the_weights_and_reaches_its_accuracy(monkeypatch):
     folder = os.environ.get("FASHION_MNIST_DIR") or fashion_mnist.DEBIAN_DIR
     if not Path(folder, "t10k-labels-idx1-ubyte.gz").is_file():
         pytest.skip("no Fashion-MNIST: apt-get install dataset-fashion-mnist")
-    os.environ.setdefault("FASHION_MNIST_DIR", folder)
+    monkeypatch.setenv("FASHION_MNIST_DIR", folder)
     model = base_model.load_base_model()
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
     assert model.get_layer(base_model.FEATURES).output.shape == (None, 7 * 7 * 32)
