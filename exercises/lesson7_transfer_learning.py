@@ -59,9 +59,9 @@ def train_head(model, images, labels, epochs, batch_size):
 def fine_tune(model, extractor, num_layers, learning_rate):
     """Make only the top ``num_layers`` layers of ``extractor`` trainable and recompile
     ``model`` with an optimizer at ``learning_rate``; return ``model``."""
-    # TODO: set extractor.trainable = True (a frozen model freezes all its layers, whatever
-    # their own flag), then give each layer of extractor.layers trainable = True if it is one
-    # of the last num_layers, else False (careful: layers[-0:] is every layer). Keep any
+    # TODO: give each layer of extractor.layers trainable = True if it is one of the last
+    # num_layers, else False (careful: layers[-0:] is every layer); extractor.trainable = True
+    # first does no harm (in Keras 3 it sets every layer's flag, which you then set). Keep any
     # keras.layers.BatchNormalization frozen: trainable, it would run in training mode and
     # replace its Fashion-MNIST statistics by the digits' batch statistics. Then compile the
     # model again (Keras only trains what was trainable when it was compiled) with

@@ -149,11 +149,16 @@ def _head_layers(model: Any) -> list[Any]:
 
 
 def _effective(state: dict[str, Any]) -> list[tuple[str, str, bool, int]]:
-    """(name, class, trainable in effect, number of weights) of each non-input layer."""
+    """(name, class, trainable, number of weights) of each non-input layer.
+
+    A layer's own flag is what counts: in Keras 3 a model that holds the extractor trains every
+    layer whose own ``trainable`` is True, even inside an extractor whose own flag is False
+    (setting ``extractor.trainable`` sets every layer's flag, so the two agree unless a layer
+    was changed afterwards).
+    """
     layers = state.get("layers")
     if type(layers) is not list:
         fail("the grader could not read the extractor's layers")
-    frozen_model = state.get("model_trainable") is False
     out = []
     for layer in layers:
         if type(layer) is not dict:
@@ -161,8 +166,7 @@ def _effective(state: dict[str, Any]) -> list[tuple[str, str, bool, int]]:
         if layer.get("class") == "InputLayer":
             continue
         out.append((str(layer.get("name")), str(layer.get("class")),
-                    layer.get("trainable") is True and not frozen_model,
-                    int(layer.get("weights") or 0)))
+                    layer.get("trainable") is True, int(layer.get("weights") or 0)))
     return out
 
 
@@ -530,9 +534,8 @@ def _count_message(num_layers: int, layers: list[tuple[str, str, bool, int]]) ->
         return None
     call = _tune_call(num_layers)
     if not on:
-        return (f"after {call} no layer of the extractor is trainable: set extractor.trainable "
-                "= True first (a frozen model freezes all its layers, whatever their own "
-                "flag), then freeze all but the top num_layers layers")
+        return (f"after {call} no layer of the extractor is trainable: set trainable = True on "
+                "the top num_layers layers (extractor.layers[-num_layers:])")
     if set(on) >= set(names) - allowed:
         return (f"after {call} every layer of the extractor is trainable; only the top "
                 f"{num_layers} ({', '.join(expected)}) should be: freeze the others")

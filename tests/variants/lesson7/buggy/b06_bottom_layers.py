@@ -1,4 +1,4 @@
-"""Buggy: fine_tune sets the layers' flags but leaves extractor.trainable False, which freezes them all."""
+"""Buggy: fine_tune unfreezes the bottom num_layers layers instead of the top ones."""
 
 # expect-fail: fine_tune_unfreezes_top_layers
 
@@ -23,7 +23,8 @@ def train_head(model, images, labels, epochs, batch_size):
 
 
 def fine_tune(model, extractor, num_layers, learning_rate):
-    top = extractor.layers[-num_layers:] if num_layers > 0 else []
+    extractor.trainable = True
+    top = extractor.layers[1:num_layers + 1]
     for layer in extractor.layers:
         layer.trainable = layer in top and not isinstance(
             layer, keras.layers.BatchNormalization)
