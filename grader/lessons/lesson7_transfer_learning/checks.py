@@ -534,8 +534,10 @@ def _count_message(num_layers: int, layers: list[tuple[str, str, bool, int]]) ->
         return None
     call = _tune_call(num_layers)
     if not on:
-        return (f"after {call} no layer of the extractor is trainable: set trainable = True on "
-                "the top num_layers layers (extractor.layers[-num_layers:])")
+        return (f"after {call} no layer of the extractor is trainable: set layer.trainable = "
+                "True on each of the top num_layers layers (extractor.layers[-num_layers:]). "
+                "extractor.trainable = True alone is not enough when the extractor's own flag "
+                "is already True: Keras passes the flag down to the layers only when it changes")
     if set(on) >= set(names) - allowed:
         return (f"after {call} every layer of the extractor is trainable; only the top "
                 f"{num_layers} ({', '.join(expected)}) should be: freeze the others")

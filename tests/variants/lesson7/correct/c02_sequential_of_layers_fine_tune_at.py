@@ -1,5 +1,6 @@
-"""Correct: the extractor as a Sequential of the base's own layers, frozen layer by layer;
-fine_tune in the TF tutorial's fine_tune_at style."""
+"""Correct: the extractor as a Sequential of the base's own layers, frozen layer by layer
+(so fine_tune unfreezes them layer by layer too); fine_tune in the TF tutorial's fine_tune_at
+style."""
 
 import keras
 
@@ -27,7 +28,8 @@ def train_head(model, images, labels, epochs, batch_size):
 
 
 def fine_tune(model, extractor, num_layers, learning_rate):
-    extractor.trainable = True
+    for layer in extractor.layers:  # extractor.trainable = True would not reach them here:
+        layer.trainable = True      # its own flag is still True, so Keras passes nothing down
     fine_tune_at = len(extractor.layers) - num_layers
     for layer in extractor.layers[:fine_tune_at]:
         layer.trainable = False
