@@ -162,17 +162,24 @@ def _source(arg: Any) -> str | None:
     return None
 
 
-def _nodes(config: Any) -> Any:
+def _nodes(config: Any, prefix: str = "") -> Any:
     """How the layers of a functional model are called: ``{layer: [{"sources", "kwargs"}]}``.
 
     The same information as the config's ``inbound_nodes``, flattened: those sit too deep in the
-    config to cross the wire whole.
+    config to cross the wire whole. The layers of a functional model nested one level inside
+    (a frozen base inside a transfer model) are keyed ``"<nested model>/<layer>"``.
     """
     if type(config) is not dict or type(config.get("layers")) is not list:
         return None
     nodes = {}
     for entry in config["layers"][:MAX_ITEMS]:
-        if type(entry) is not dict or type(entry.get("name")) is not str:
+        if type(entry) is not dict:
+            continue
+        inner = entry.get("config")
+        if not prefix and entry.get("class_name") == "Functional" and type(inner) is dict \
+                and type(inner.get("name")) is str:
+            nodes.update(_nodes(inner, prefix=f"{inner['name'][:MAX_STRING]}/") or {})
+        if type(entry.get("name")) is not str:
             continue
         calls = []
         for node in entry.get("inbound_nodes") or []:
@@ -181,13 +188,49 @@ def _nodes(config: Any) -> Any:
             calls.append({
                 "sources": [_source(arg) for arg in args] if type(args) in (list, tuple)
                 else [None],
-                # Arguments left at None (Softmax's mask) change nothing; others (training=True)
-                # would, and refuse the rebuild.
-                "kwargs": [str(k) for k, v in kwargs.items() if v is not None]
+                # Arguments left at None (Softmax's mask) change nothing, nor does
+                # training=False (the grader evaluates in inference mode); others
+                # (training=True) would, and refuse the rebuild.
+                "kwargs": [str(k) for k, v in kwargs.items()
+                           if v is not None and not (k == "training" and v is False)]
                 if type(kwargs) is dict else ["?"],
             })
-        nodes[entry["name"][:MAX_STRING]] = calls
+        nodes[prefix + entry["name"][:MAX_STRING]] = calls
     return nodes
+
+
+def _hoist_nested(config: Any) -> dict[str, Any]:
+    """Move the configs of models nested in ``config`` to ``{name: config}`` (in place).
+
+    A nested model's layers sit too deep in the config to cross the wire; hoisted, they sit as
+    deep as the outer model's own.
+    """
+    nested: dict[str, Any] = {}
+    if type(config) is not dict or type(config.get("layers")) is not list:
+        return nested
+    for entry in config["layers"][:MAX_ITEMS]:
+        inner = entry.get("config") if type(entry) is dict else None
+        if entry.get("class_name") in ("Functional", "Sequential") and type(inner) is dict \
+                and type(inner.get("name")) is str:
+            nested[inner["name"][:MAX_STRING]] = inner
+            entry["config"] = {"name": inner["name"], "nested": True}
+    return nested
+
+
+def _simplify_dtypes(value: Any, depth: int = 0) -> None:
+    """Replace each dtype policy ``{"class_name": "DTypePolicy", "config": {"name"}}`` by its
+    name, in place: two levels less to cross the wire."""
+    if depth > MAX_DESCRIPTION_DEPTH:
+        return
+    items = value.items() if type(value) is dict else enumerate(value) \
+        if type(value) is list else ()
+    for key, item in list(items):
+        if key == "dtype" and type(item) is dict and item.get("class_name") in (
+                "DTypePolicy", "FloatDTypePolicy") and type(item.get("config")) is dict and \
+                type(item["config"].get("name")) is str:
+            value[key] = item["config"]["name"]
+        else:
+            _simplify_dtypes(item, depth + 1)
 
 
 def describe_model(model: Any) -> dict[str, Any]:
@@ -200,13 +243,18 @@ def describe_model(model: Any) -> dict[str, Any]:
     not compiled), the optimizer as ``{"class", "learning_rate"}`` (None when there is none).
     """
     config = _attempt(lambda: model.get_config(), "get_config failed")
+    nodes = _attempt(lambda: _nodes(config))
+    nested = _attempt(lambda: _hoist_nested(config), {})
+    _attempt(lambda: _simplify_dtypes(config))
+    _attempt(lambda: _simplify_dtypes(nested))
     return {
         "class": _type_name(model),
         "module": _attempt(lambda: str(type(model).__module__)[:200], ""),
         "built": bool(_attempt(lambda: model.built is True, False)),
         "compiled": bool(_attempt(lambda: getattr(model, "compiled", False) is True, False)),
         "config": _plain(config),
-        "nodes": _plain(_attempt(lambda: _nodes(config))),
+        "nodes": _plain(nodes),
+        "nested": _plain(nested),
         "weights": _attempt(lambda: _weights(model), "get_weights failed"),
         "loss": _attempt(lambda: _describe_loss(model), "unreadable"),
         "optimizer": _attempt(lambda: _describe_optimizer(model), "unreadable"),
@@ -384,14 +432,23 @@ def _layer_name(entry: dict[str, Any], index: int) -> str:
     return f"#{index + 1}"
 
 
-def _check_class(entry: Any, index: int) -> tuple[str, str, dict[str, Any]]:
-    """The (class, name, config) of one layer entry, if it is a standard layer."""
+def _check_class(entry: Any, index: int,
+                 nested_ok: bool = False) -> tuple[str, str, dict[str, Any]]:
+    """The (class, name, config) of one layer entry, if it is a standard layer.
+
+    With ``nested_ok``, a Keras Sequential or functional model one level down (a frozen base
+    inside a transfer model) passes too, to be spliced into the chain by :func:`_splice`.
+    """
     if type(entry) is not dict:
         raise ModelRejected(f"your model's layer #{index + 1} could not be read")
     kind = entry.get("class_name")
     name = _layer_name(entry, index)
     if type(kind) is not str:
         raise ModelRejected(f"your model's layer '{name}' has no readable class")
+    module = entry.get("module")
+    if nested_ok and kind in ("Sequential", "Functional") and type(module) is str and \
+            module.startswith("keras.src.models.") and type(entry.get("config")) is dict:
+        return kind, name, entry["config"]
     if kind in ("Sequential", "Functional", "Model"):
         raise ModelRejected(f"your model contains another model ('{name}', a {kind}) inside it: "
                             "the grader rebuilds flat models only; put all the layers in one "
@@ -499,9 +556,45 @@ def _endpoints(value: Any, what: str) -> str:
                         "grader rebuilds models with one input and one output")
 
 
-def _functional_chain(config: dict[str, Any],
-                      nodes: Any) -> list[tuple[str, str, dict[str, Any]]]:
-    """The layers of a functional model that is a simple chain, input first."""
+NESTED = ("Sequential", "Functional")
+
+
+@dataclass
+class _Graph:
+    """How a functional model's layers are called, and the configs of the models nested in it."""
+
+    nodes: Any
+    nested: Any
+
+
+def _splice(layers: list[tuple[str, str, dict[str, Any]]], graph: _Graph,
+            keep_first_input: bool) -> list[tuple[str, str, dict[str, Any]]]:
+    """The chain with each nested model replaced by its own layers (its input dropped)."""
+    flat: list[tuple[str, str, dict[str, Any]]] = []
+    for position, (kind, name, stub) in enumerate(layers):
+        if kind not in NESTED:
+            flat.append((kind, name, stub))
+            continue
+        config = graph.nested.get(stub.get("name")) if type(graph.nested) is dict else None
+        if type(config) is not dict:
+            raise ModelRejected(f"the grader could not read the model '{name}' nested in yours")
+        inner = (_sequential_layers(config, graph, nested=True) if kind == "Sequential"
+                 else _functional_chain(config, graph, prefix=f"{stub['name']}/"))
+        flat.extend(inner if position == 0 and keep_first_input else inner[1:])
+    if len(flat) > MAX_LAYERS:
+        raise ModelRejected(f"your model has {len(flat)} layers: the grader rebuilds at most "
+                            f"{MAX_LAYERS}")
+    return flat
+
+
+def _functional_chain(config: dict[str, Any], graph: _Graph,
+                      prefix: str = "") -> list[tuple[str, str, dict[str, Any]]]:
+    """The layers of a functional model that is a simple chain, input first.
+
+    ``prefix``: the name of the model this one is nested in (its nodes are keyed by it); a
+    nested model may not hold another.
+    """
+    nodes = graph.nodes
     if type(nodes) is not dict:
         raise ModelRejected("the grader could not read how your model's layers are connected")
     entries = config.get("layers")
@@ -513,13 +606,13 @@ def _functional_chain(config: dict[str, Any],
     by_name: dict[str, tuple[str, str, dict[str, Any]]] = {}
     parent: dict[str, str] = {}
     for index, entry in enumerate(entries):
-        kind, name, layer_config = _check_class(entry, index)
+        kind, name, layer_config = _check_class(entry, index, nested_ok=not prefix)
         if type(entry.get("name")) is str:
             name = entry["name"] if _NAME.match(entry["name"]) else name
         if name in by_name:
             raise ModelRejected(f"your model has two layers named '{name}'")
         by_name[name] = (kind, name, layer_config)
-        calls = nodes.get(name)
+        calls = nodes.get(prefix + name)
         if kind == "InputLayer":
             if calls not in ([], None):
                 raise ModelRejected(f"your model's input '{name}' could not be read")
@@ -550,17 +643,21 @@ def _functional_chain(config: dict[str, Any],
                             "chain only")
     if by_name[first][0] != "InputLayer":
         raise ModelRejected("your model's input could not be read")
-    return [by_name[name] for name in reversed(chain)]
+    return _splice([by_name[name] for name in reversed(chain)], graph, keep_first_input=False)
 
 
-def _sequential_layers(config: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def _sequential_layers(config: dict[str, Any], graph: _Graph,
+                       nested: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
     entries = config.get("layers")
     if type(entries) is not list or not entries:
         raise ModelRejected("your model has no layers the grader can read")
     if len(entries) > MAX_LAYERS:
         raise ModelRejected(f"your model has {len(entries)} layers: the grader rebuilds at most "
                             f"{MAX_LAYERS}")
-    layers = [_check_class(entry, index) for index, entry in enumerate(entries)]
+    layers = [_check_class(entry, index, nested_ok=not nested)
+              for index, entry in enumerate(entries)]
+    if not nested:  # Sequential([base, head]): the base's input is the model's
+        layers = _splice(layers, graph, keep_first_input=True)
     if layers[0][0] != "InputLayer":
         shape = config.get("build_input_shape")
         if type(shape) is not list:
@@ -620,8 +717,9 @@ def rebuild_model(description: Any) -> Any:
                             "those (a subclass of keras.Model cannot be rebuilt from its config)")
     if type(config) is not dict:
         raise ModelRejected("the grader could not read your model's config")
-    entries = (_sequential_layers(config) if cls == "Sequential"
-               else _functional_chain(config, description.get("nodes")))
+    graph = _Graph(description.get("nodes"), description.get("nested"))
+    entries = (_sequential_layers(config, graph) if cls == "Sequential"
+               else _functional_chain(config, graph))
     layers = [_read_layer(kind, name, layer_config) for kind, name, layer_config in entries]
     weights = description.get("weights")
     if type(weights) is not list:

@@ -215,10 +215,45 @@ def test_custom_activation_is_rejected(activation):
     assert "relu" in message  # the allowed ones are listed
 
 
-def test_nested_model_is_rejected():
+def _base_and_extractor():
+    inputs = keras.Input(shape=(8, 8, 1))
+    x = L.Conv2D(3, 3, padding="same", name="c1")(inputs)
+    x = L.BatchNormalization(name="bn")(x)
+    x = L.ReLU()(L.MaxPooling2D()(x))
+    features = L.Dense(6, activation="relu", name="features")(L.Flatten()(x))
+    base = keras.Model(inputs, L.Dense(10, name="logits")(features))
+    randomize(base)
+    return base, keras.Model(base.input, features)
+
+
+def test_a_model_nested_one_level_is_spliced_into_the_chain():
+    """Lesson 7's transfer models: a frozen extractor inside a Sequential or functional model."""
+    base, extractor = _base_and_extractor()
+    extractor.trainable = False
+    x = x_of((5, 8, 8, 1))
+    assert_round_trip(keras.Sequential([extractor, L.Dense(4)]), x)
+    assert_round_trip(keras.Sequential([keras.Input(shape=(8, 8, 1)), extractor, L.Dense(4)]), x)
+    inputs = keras.Input(shape=(8, 8, 1))
+    assert_round_trip(keras.Model(inputs, L.Dense(4)(extractor(inputs, training=False))), x)
+    assert_round_trip(keras.Sequential([*base.layers[:-1], L.Dense(4)]), x)
+    flat = rebuild_model(over_the_wire(keras.Sequential([extractor, L.Dense(4)])))
+    assert [type(layer).__name__ for layer in flat.layers] == [
+        "InputLayer", "Conv2D", "BatchNormalization", "MaxPooling2D", "ReLU", "Flatten", "Dense",
+        "Dense"]
+
+
+def test_a_model_nested_two_levels_is_rejected():
     inner = keras.Sequential([keras.Input(shape=(4,)), L.Dense(3)])
-    model = keras.Sequential([keras.Input(shape=(4,)), inner, L.Dense(2)])
+    middle = keras.Sequential([keras.Input(shape=(4,)), inner, L.Dense(3)])
+    model = keras.Sequential([keras.Input(shape=(4,)), middle, L.Dense(2)])
     assert "another model" in rejection(over_the_wire(model))
+
+
+def test_a_nested_model_called_in_training_mode_is_rejected():
+    _, extractor = _base_and_extractor()
+    inputs = keras.Input(shape=(8, 8, 1))
+    model = keras.Model(inputs, L.Dense(4)(extractor(inputs, training=True)))
+    assert "extra call arguments" in rejection(over_the_wire(model))
 
 
 def test_subclassed_model_is_rejected():
