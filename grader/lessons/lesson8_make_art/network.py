@@ -1,42 +1,49 @@
-"""The network lesson 8 dreams with: the course's own convnet, made fully convolutional.
+"""The network lesson 8 dreams with: lesson 7's base convnet, made fully convolutional.
 
-The convolution layers of a small convnet trained on Fashion-MNIST (``network.npz``, made by
-``benchmarks/make_lesson8_network.py``), rebuilt over inputs of any height and width so that
-Deep Dream's octaves can grow the image. Images are (1, height, width, 1) in [-1, 1], as in
-today's Deep Dream tutorial; the first layer maps them to the [0, 1] the network was trained
-on. The layers to dream with are ``conv1`` (16 filters, full size), ``conv2`` (32 filters, 1/2)
-and ``conv3`` (32 filters, 1/4), each a 3×3 convolution with its ReLU.
+Lesson 7's base model (:mod:`grader.data.base_model`, trained by the course on Fashion-MNIST,
+weights shipped in ``grader/data/base_model.npz``) takes 28×28 images only: its ``flatten``
+and Dense ``features`` layers fix the size. Deep Dream's octaves grow the image, so lesson 8
+rebuilds the base from the same weights over inputs of any height and width:
 
-The same function builds the model in the grader's process (to compute every expected value)
-and in the learner's (to hand to the learner's functions); the learner's copy may carry a
-recorder that notes the image sizes it is called on.
+    image (1, H, W, 1) in [-1, 1] → to_unit Rescaling to [0, 1] (what the base was trained on)
+      → conv1  Conv2D(16, 3, same, relu): the base's conv1, bn1 and relu1 in one layer
+               (the batch normalisation, in inference mode, folded into the kernel and bias)
+      → pool1  MaxPooling2D(2, same) → conv2 Conv2D(32, 3, same, relu): the base's conv2
+      → pool2  MaxPooling2D(2, same)
+      → features Conv2D(64, 7, same, relu): the base's Dense(64) ``features`` layer, which
+               looks at the whole 7×7×32 map of a 28×28 image, as a 7×7 convolution
+
+On a 28×28 image, ``features`` at the centre of its 7×7 map is exactly the base's ``features``
+output (``tests/test_lesson8_network.py``); on a larger image it is that detector applied at
+every position. The same function builds the model in the grader's process (every expected
+value) and in the learner's (the model handed to the learner's functions); the learner's copy
+may carry a recorder that notes the image sizes it is called on.
 """
 
 from __future__ import annotations
 
-import zipfile
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-WEIGHTS = Path(__file__).with_name("network.npz")
-WEIGHTS_SHA256 = ""  # filled in from benchmarks/make_lesson8_network.py's output
-CONV_FILTERS = (16, 32, 32)
-LAYERS = tuple(f"conv{index}" for index in range(1, len(CONV_FILTERS) + 1))
+LAYERS = ("conv1", "conv2", "features")
+BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default, as the base was built
 
 
-@cache
-def conv_weights() -> dict[str, np.ndarray]:
-    """The convolution layers' kernels and biases, read without unpickling."""
-    arrays = {}
-    with zipfile.ZipFile(WEIGHTS) as archive:
-        for name in archive.namelist():
-            with archive.open(name) as member:
-                arrays[name.removesuffix(".npy")] = np.lib.format.read_array(
-                    member, allow_pickle=False)
-    return arrays
+def folded_weights() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(kernel, bias) of each layer of the dreaming model, from the base's shipped weights."""
+    from grader.data.base_model import base_weights
+
+    w = base_weights()
+    scale = w["bn1/gamma"] / np.sqrt(w["bn1/moving_variance"] + BN_EPSILON)
+    conv1 = (w["conv1/kernel"] * scale,
+             (w["conv1/bias"] - w["bn1/moving_mean"]) * scale + w["bn1/beta"])
+    features = w["features/kernel"].reshape(7, 7, 32, 64)  # Flatten's (row, column, channel)
+    return {
+        "conv1": (conv1[0].astype(np.float32), conv1[1].astype(np.float32)),
+        "conv2": (np.array(w["conv2/kernel"]), np.array(w["conv2/bias"])),
+        "features": (np.ascontiguousarray(features), np.array(w["features/bias"])),
+    }
 
 
 def dream_model(record: list[tuple[int, int]] | None = None) -> Any:
@@ -47,17 +54,16 @@ def dream_model(record: list[tuple[int, int]] | None = None) -> Any:
     """
     import keras
 
-    weights = conv_weights()
+    weights = folded_weights()
     inputs = keras.Input(shape=(None, None, 1), name="image")
     scale = _recording_rescaling(record) if record is not None else keras.layers.Rescaling
     x = scale(0.5, offset=0.5, name="to_unit")(inputs)
-    for index, filters in enumerate(CONV_FILTERS, start=1):
-        name = f"conv{index}"
-        layer = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=name)
+    for name, filters, size in (("conv1", 16, 3), ("conv2", 32, 3), ("features", 64, 7)):
+        layer = keras.layers.Conv2D(filters, size, padding="same", activation="relu", name=name)
         x = layer(x)
-        layer.set_weights([weights[f"{name}/kernel"], weights[f"{name}/bias"]])
-        if index < len(CONV_FILTERS):
-            x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{index}")(x)
+        layer.set_weights(list(weights[name]))
+        if name != "features":
+            x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{name[-1]}")(x)
     return keras.Model(inputs, x, name="dreamer")
 
 
