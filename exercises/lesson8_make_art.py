@@ -6,10 +6,10 @@ the *image* to raise how strongly chosen layers respond, so the network paints w
 learnt to see. Style transfer describes a picture's texture by the correlations between a
 layer's channels (Gram matrices) and makes one image's match another's.
 
-The network is the course's own convnet (trained on Fashion-MNIST), made fully convolutional
-so that it takes images of any size. Images are float32 tensors of shape (1, height, width, 1)
-with values in [-1, 1]; ``layer_names`` are names of the model's layers ("conv1", "conv2",
-"conv3"). Features are NHWC tensors of shape (batch, height, width, channels).
+The network is lesson 7's base convnet (the course trained it on Fashion-MNIST), made fully
+convolutional so that it takes images of any size. Images are float32 tensors of shape
+(1, height, width, 1) with values in [-1, 1]; ``layer_names`` are names of the model's layers
+("conv1", "conv2", "features"). Features are NHWC tensors (batch, height, width, channels).
 
 Check your work with:  grade lesson8
 """
@@ -21,7 +21,7 @@ import tensorflow as tf
 def dream_loss(model, image, layer_names):
     """How strongly the named layers respond to the image: the sum over the layers of the
     mean of each layer's activation, a scalar."""
-    # TODO: build a keras.Model from model.inputs to the outputs of the named layers
+    # TODO: build a keras.Model from model.input to the outputs of the named layers
     # (model.get_layer(name).output), call it on the image, and return the sum of
     # tf.reduce_mean of each layer's activation.
     raise NotImplementedError("dream_loss")
