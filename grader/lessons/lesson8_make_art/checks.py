@@ -12,7 +12,7 @@ numpy. The learner's process only returns arrays. Where a check grades one funct
 from __future__ import annotations
 
 import weakref
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,12 @@ DREAM_STEPS, DREAM_STEP_SIZE = 4, 0.05
 DREAM_OCTAVES, DREAM_OCTAVE_SCALE = 3, 1.3
 # dream must raise the loss by at least this fraction of what the reference dream does
 DREAM_GAIN = 0.5
+
+
+def prepare() -> None:
+    """Build the grader's network before any check runs: TensorFlow then starts in this
+    process while the learner's process is still starting, not after it."""
+    _models()
 
 
 # -- the grader's network and reference values -------------------------------------------------
@@ -74,10 +80,17 @@ def _loss(image: np.ndarray, layers: list[str], model: str = "dream") -> float:
 
 def _gradient(image: np.ndarray, layers: list[str], model: str = "dream") -> np.ndarray:
     """The reference gradient of the dream loss by the image (TensorFlow, here), in float64."""
+    image = np.asarray(image, np.float32)
+    return _gradient_of(image.tobytes(), image.shape, tuple(layers), model).copy()
+
+
+@lru_cache(maxsize=64)
+def _gradient_of(data: bytes, shape: tuple[int, ...], layers: tuple[str, ...],
+                 model: str) -> np.ndarray:
     import tensorflow as tf
 
-    extractor = _extractor(model, tuple(layers))
-    image = tf.constant(np.asarray(image, np.float32))
+    extractor = _extractor(model, layers)
+    image = tf.constant(np.frombuffer(data, np.float32).reshape(shape))
     with tf.GradientTape() as tape:
         tape.watch(image)
         values = extractor(image)
