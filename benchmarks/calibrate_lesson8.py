@@ -54,7 +54,7 @@ def measure(module, seeds: int) -> dict[str, float]:
              "gram": 0.0, "style": 0.0}
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
-        for shape, layers in (((1, 20, 24, 1), ["conv2"]), ((1, 17, 13, 1), ["conv1", "features"])):
+        for shape, layers in (((1, 20, 24, 1), ["conv2"]), ((1, 17, 13, 1), ["conv1", "logits"])):
             image = checks._image(rng, shape)
             got = float(module.dream_loss(model, tf.constant(image), layers))
             expected = checks._loss(image, layers)

@@ -447,7 +447,8 @@ def _check_class(entry: Any, index: int,
         raise ModelRejected(f"your model's layer '{name}' has no readable class")
     module = entry.get("module")
     if nested_ok and kind in ("Sequential", "Functional") and type(module) is str and \
-            module.startswith("keras.src.models.") and type(entry.get("config")) is dict:
+            (module == "keras" or module.startswith("keras.src.models.")) and \
+            type(entry.get("config")) is dict:
         return kind, name, entry["config"]
     if kind in ("Sequential", "Functional", "Model"):
         raise ModelRejected(f"your model contains another model ('{name}', a {kind}) inside it: "

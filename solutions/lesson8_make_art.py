@@ -9,7 +9,7 @@ layer's channels (Gram matrices) and makes one image's match another's.
 The network is lesson 7's base convnet (the course trained it on Fashion-MNIST), made fully
 convolutional so that it takes images of any size. Images are float32 tensors of shape
 (1, height, width, 1) with values in [-1, 1]; ``layer_names`` are names of the model's layers
-("conv1", "conv2", "features"). Features are NHWC tensors (batch, height, width, channels).
+("conv1", "conv2", "logits"). Features are NHWC tensors (batch, height, width, channels).
 
 Check your work with:  grade lesson8
 """

@@ -236,6 +236,8 @@ def test_a_model_nested_one_level_is_spliced_into_the_chain():
     inputs = keras.Input(shape=(8, 8, 1))
     assert_round_trip(keras.Model(inputs, L.Dense(4)(extractor(inputs, training=False))), x)
     assert_round_trip(keras.Sequential([*base.layers[:-1], L.Dense(4)]), x)
+    layers = keras.Sequential(base.layers[:-1])  # the base's own layers, nested
+    assert_round_trip(keras.Sequential([keras.Input(shape=(8, 8, 1)), layers, L.Dense(4)]), x)
     flat = rebuild_model(over_the_wire(keras.Sequential([extractor, L.Dense(4)])))
     assert [type(layer).__name__ for layer in flat.layers] == [
         "InputLayer", "Conv2D", "BatchNormalization", "MaxPooling2D", "ReLU", "Flatten", "Dense",

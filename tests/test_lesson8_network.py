@@ -15,13 +15,14 @@ def test_dream_model_is_the_base_model_over_any_size():
     images = np.random.default_rng(8).random((3, 28, 28, 1)).astype(np.float32)
     import keras
 
-    base_features = keras.Model(base.input, base.get_layer("features").output)(images)
-    relu1 = keras.Model(base.input, base.get_layer("relu1").output)(images)
+    names = ("relu1", "conv2", "logits")
+    expected = keras.Model(base.input, [base.get_layer(n).output for n in names])(images)
     extractor = keras.Model(dreamer.input, [dreamer.get_layer(n).output for n in network.LAYERS])
-    conv1, _, features = extractor(images * 2 - 1)  # the dreamer takes [-1, 1]
-    np.testing.assert_allclose(conv1, relu1, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(features[:, 3, 3, :], base_features, rtol=1e-4, atol=1e-4)
-    assert tuple(dreamer(np.zeros((1, 45, 37, 1), np.float32)).shape) == (1, 12, 10, 64)
+    got = extractor(images * 2 - 1)  # the dreamer takes [-1, 1]
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-4, atol=1e-5)  # BN folded in
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got[2][:, 3, 3, :], expected[2], rtol=1e-4, atol=1e-4)
+    assert tuple(dreamer(np.zeros((1, 45, 37, 1), np.float32)).shape) == (1, 12, 10, 10)
 
 
 def test_flat_model_has_a_zero_gradient():

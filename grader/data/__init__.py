@@ -1,1 +1,1 @@
-"""Data sets the lessons use (MNIST)."""
+"""Data the lessons use: MNIST, Fashion-MNIST, and lesson 7's base model trained on it."""

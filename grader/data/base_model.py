@@ -8,7 +8,12 @@ process can compare a learner's weights with the originals without trusting Tens
 
     image 28×28×1 → conv1 Conv2D(16, 3, same) → bn1 BatchNormalization → relu1 ReLU
       → pool1 MaxPooling2D → conv2 Conv2D(32, 3, same, relu) → pool2 MaxPooling2D
-      → flatten → features Dense(64, relu) → logits Dense(10)
+      → features Flatten (7·7·32 = 1,568 values) → logits Dense(10)
+
+The features are the convolutional part's output, flattened: a Dense layer between them and the
+classifier was tried first and learned features so specific to clothes (a third of its 64 units
+never fired on digits) that a head on it reached 42 % on MNIST from 300 labels, against 89 % on
+the convolutional features.
 """
 
 from __future__ import annotations
@@ -24,9 +29,9 @@ from grader.errors import SetupError
 
 WEIGHTS_FILE = Path(__file__).with_name("base_model.npz")
 #: sha256 of ``base_model.npz`` as committed (see make_base_model.py).
-WEIGHTS_SHA256 = "a896138d33a2ab36aa7dc5b41746f07eef4fa798232348e4c9cd832ae5ab7c10"
+WEIGHTS_SHA256 = "9a5d476603dd98464b48ff37d04c87bcb417a3cbb57d7a03a1e9974bf34198b8"
 #: Its accuracy on the 10,000 Fashion-MNIST test images (make_base_model.py measured it).
-TEST_ACCURACY = 0.8963
+TEST_ACCURACY = 0.8934
 FEATURES = "features"  # the layer whose output lesson 7 reuses
 CLASSIFIER = "logits"  # the base's own classifier, Dense(10) on Fashion-MNIST's classes
 INPUT_SHAPE = (28, 28, 1)
@@ -38,8 +43,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pool1", "MaxPooling2D", ()),
     ("conv2", "Conv2D", ("kernel", "bias")),
     ("pool2", "MaxPooling2D", ()),
-    ("flatten", "Flatten", ()),
-    (FEATURES, "Dense", ("kernel", "bias")),
+    (FEATURES, "Flatten", ()),
     (CLASSIFIER, "Dense", ("kernel", "bias")),
 )
 WEIGHT_NAMES = tuple(f"{layer}/{w}" for layer, _, weights in LAYERS for w in weights)
@@ -58,8 +62,7 @@ def build_architecture() -> Any:
     x = layers.MaxPooling2D(name="pool1")(x)
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D(name="pool2")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(64, activation="relu", name=FEATURES)(x)
+    x = layers.Flatten(name=FEATURES)(x)
     outputs = layers.Dense(10, name=CLASSIFIER)(x)
     return keras.Model(inputs, outputs, name="fashion_base")
 

@@ -130,8 +130,8 @@ def _image(rng: np.random.Generator, shape: tuple[int, ...], low: float = -0.8,
 def test_dream_loss_value(learner, rng, seed):
     cases = [
         {"image": _image(rng, (1, 20, 24, 1)), "layers": ["conv2"]},
-        {"image": _image(rng, (1, 17, 13, 1)), "layers": ["conv1", "features"]},
-        {"image": _image(rng, (1, 16, 16, 1)), "layers": ["features", "conv1", "conv2"]},
+        {"image": _image(rng, (1, 17, 13, 1)), "layers": ["conv1", "logits"]},
+        {"image": _image(rng, (1, 16, 16, 1)), "layers": ["logits", "conv1", "conv2"]},
     ]
     answers = learner.run(f"{PROBES}:dream_loss", label="dream_loss(model, image, layer_names)",
                           seed=seed, cases=cases)
@@ -207,7 +207,7 @@ def _step_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     return [
         {"model": "dream", "image": _image(rng, (1, 20, 16, 1)), "layers": ["conv2"],
          "step_size": 0.05},
-        {"model": "dream", "image": _image(rng, (1, 15, 19, 1)), "layers": ["conv1", "features"],
+        {"model": "dream", "image": _image(rng, (1, 15, 19, 1)), "layers": ["conv1", "logits"],
          "step_size": 0.02},
     ]
 
@@ -308,7 +308,7 @@ def test_dream_step_clips(learner, rng, seed):
     cases = [{"model": "dream", "image": _image(rng, (1, 16, 16, 1), -1.0, 1.0),
               "layers": ["conv2"], "step_size": 0.5},
              {"model": "dream", "image": _image(rng, (1, 12, 20, 1), -1.0, 1.0),
-              "layers": ["features"], "step_size": 0.8}]
+              "layers": ["logits"], "step_size": 0.8}]
     for case, got in zip(cases, _dream_step(learner, seed, cases), strict=True):
         call = f"dream_step(model, image, {case['layers']}, step_size={case['step_size']})"
         if not np.all(np.isfinite(got)):

@@ -25,14 +25,14 @@ FIGURES = [
            needs_mnist=True),
     Figure("layers", "What each layer dreams, from the same smooth random start (4 octaves of "
            "20 steps): `conv1` (16 filters at full resolution) amplifies oriented edges into "
-           "waves, `conv2` (after one 2×2 pooling) paints strokes and hooks, `features` (the "
-           "base's Dense(64) layer as a 7×7 convolution, after two poolings) scatters the "
-           "small parts of clothes it detects.",
-           "three textures side by side: fine waves, strokes, scattered blobs"),
+           "waves, `conv2` (after one 2×2 pooling) paints strokes and hooks, `logits` (the "
+           "base's classifier as a 7×7 convolution, after two poolings: the ten clothes "
+           "scores at every position) paints larger shapes.",
+           "three textures side by side: fine waves, strokes, larger shapes"),
     Figure("style", "Style transfer with `style_loss`: starting from the content image (a "
            "ring), 200 Adam steps change the image so that its Gram matrices at `conv1` and "
-           "`conv2` match the style image's (diagonal stripes) while its `features` stay close "
-           "to the content's (loss = 1000 × style_loss + the mean squared difference of the "
+           "`conv2` match the style image's (diagonal stripes) while its `conv2` activations stay "
+           "close to the content's (loss = 1000 × style_loss + the mean squared difference of the "
            "features). The result keeps the ring and takes on the stripes.",
            "a ring, a striped texture, and the ring drawn in diagonal stripes"),
 ]
@@ -76,7 +76,7 @@ def _style_transfer(solution: Any, model: Any, content: Any, style: Any, steps: 
     import numpy as np
     import tensorflow as tf
 
-    style_layers, content_layer = ["conv1", "conv2"], "features"
+    style_layers, content_layer = ["conv1", "conv2"], "conv2"
     outputs = [model.get_layer(name).output for name in [*style_layers, content_layer]]
     extractor = keras.Model(model.input, outputs)
     *style_targets, _ = extractor(style)

@@ -1,0 +1,33 @@
+"""Buggy: fine_tune unfreezes the bottom num_layers layers instead of the top ones."""
+
+# expect-fail: fine_tune_unfreezes_top_layers
+
+import keras
+
+
+def feature_extractor(base_model):
+    extractor = keras.Model(base_model.input, base_model.get_layer("features").output)
+    extractor.trainable = False
+    return extractor
+
+
+def build_transfer_model(extractor, num_classes):
+    model = keras.Sequential([extractor, keras.layers.Dense(num_classes)])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def train_head(model, images, labels, epochs, batch_size):
+    return model.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=0)
+
+
+def fine_tune(model, extractor, num_layers, learning_rate):
+    extractor.trainable = True
+    top = extractor.layers[1:num_layers + 1]
+    for layer in extractor.layers:
+        layer.trainable = layer in top and not isinstance(
+            layer, keras.layers.BatchNormalization)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
