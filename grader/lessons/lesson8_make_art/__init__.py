@@ -1,0 +1,1 @@
+"""Lesson 8's grading: ``checks``, ``probes``, ``figures``, ``reference`` and ``network``."""
