@@ -2,8 +2,8 @@
 
 Each probe makes a fresh folder in the learner's working folder, makes it the current folder
 while the learner's code runs (so a hard-coded relative path lands there too), passes
-``<folder>/logs`` as the logdir, and returns every file under the folder as bytes (bounded in
-number and size). What the files hold is read and judged by the trusted side
+``<folder>/grader-logdir`` as the logdir, and returns every file under the folder as bytes
+(bounded in number and size). What the files hold is read and judged by the trusted side
 (:mod:`grader.events`), never here.
 
 For the messages about unflushed writers, the files are also read a second time after every
@@ -26,6 +26,8 @@ import tensorflow as tf
 
 from grader.learner.worker import current_label
 
+#: The logdir passed to the learner, inside the run folder (the checks read files under it).
+LOGDIR = "grader-logdir"
 MAX_FILES = 64
 MAX_TOTAL_BYTES = 24 * 2**20
 
@@ -80,22 +82,22 @@ def _written(folder: str) -> dict[str, Any]:
 
 
 def log_scalars(module: ModuleType, tag: str, values: list[float]) -> dict[str, Any]:
-    """log_scalars(<folder>/logs, tag, values)."""
+    """log_scalars(<folder>/grader-logdir, tag, values)."""
     with _run_folder() as folder:
         current_label(f"log_scalars(logdir, {tag!r}, {values!r})")
-        returned = module.log_scalars(os.path.join(folder, "logs"), tag, list(values))
+        returned = module.log_scalars(os.path.join(folder, LOGDIR), tag, list(values))
         return {"returned": returned if returned is None else type(returned).__name__,
                 **_written(folder)}
 
 
 def train_with_summaries(module: ModuleType, images: np.ndarray, labels: np.ndarray,
                          steps: int, batch_size: int, learning_rate: float) -> dict[str, Any]:
-    """train_with_summaries(images, labels, <folder>/logs, steps, batch_size, learning_rate)."""
+    """train_with_summaries(images, labels, <folder>/grader-logdir, steps, ...)."""
     with _run_folder() as folder:
         current_label(f"train_with_summaries(images, labels, logdir, steps={steps}, "
                       f"batch_size={batch_size}, learning_rate={learning_rate})")
         result = module.train_with_summaries(tf.constant(images), tf.constant(labels),
-                                             os.path.join(folder, "logs"), steps, batch_size,
+                                             os.path.join(folder, LOGDIR), steps, batch_size,
                                              learning_rate)
         return {"result": result, **_written(folder)}
 
@@ -103,12 +105,12 @@ def train_with_summaries(module: ModuleType, images: np.ndarray, labels: np.ndar
 def callback_fit(module: ModuleType, images: np.ndarray, labels: np.ndarray,
                  val_images: np.ndarray, val_labels: np.ndarray, hidden_units: int,
                  epochs: int, batch_size: int) -> dict[str, Any]:
-    """A small Keras model fitted with the learner's tensorboard_callback(<folder>/logs)."""
+    """A small Keras model fitted with tensorboard_callback(<folder>/grader-logdir)."""
     import keras
 
     with _run_folder() as folder:
         current_label("tensorboard_callback(logdir)")
-        callback = module.tensorboard_callback(os.path.join(folder, "logs"))
+        callback = module.tensorboard_callback(os.path.join(folder, LOGDIR))
         answer: dict[str, Any] = {
             "kind": type(callback).__name__,
             "is_tensorboard": isinstance(callback, keras.callbacks.TensorBoard),
