@@ -229,12 +229,18 @@ class Histogram:
 
 @dataclass(frozen=True)
 class Graph:
-    """A graph written to the file: ``graph_defs`` are serialized GraphDefs for grader.graphs."""
+    """A graph written to the file, as serialized GraphDefs for :mod:`grader.graphs`.
+
+    ``functions`` holds one group of GraphDefs per function the graph describes: a trace
+    records every function that ran while tracing was on (each eager op runs as a function of
+    its own), each with its partition graphs and its graph before and after optimization; an
+    Event's ``graph_def`` is one group of one graph.
+    """
 
     step: int
     tag: str  # "" for an Event's graph_def
     source: str  # "graph_def" (tf.summary.graph, Keras) or the plugin of a trace_export
-    graph_defs: tuple[bytes, ...]
+    functions: tuple[tuple[bytes, ...], ...]
 
 
 @dataclass
@@ -276,15 +282,16 @@ def _tensor_values(tensor: Any, where: str) -> np.ndarray:
     return array.astype(np.float64).reshape(shape)
 
 
-def _graphs_of_run_metadata(data: bytes, where: str) -> tuple[bytes, ...]:
+def _graphs_of_run_metadata(data: bytes, where: str) -> tuple[tuple[bytes, ...], ...]:
     metadata = _parse("RunMetadata", data, where)
-    graphs = list(metadata.partition_graphs)
+    groups = [(graph,) for graph in metadata.partition_graphs]
     for function in metadata.function_graphs:
-        graphs.extend(function.partition_graphs)
+        group = list(function.partition_graphs)
         for name in ("pre_optimization_graph", "post_optimization_graph"):
             if function.HasField(name):
-                graphs.append(getattr(function, name))
-    return tuple(graphs)
+                group.append(getattr(function, name))
+        groups.append(tuple(group))
+    return tuple(groups)
 
 
 def _histogram_of_proto(histo: Any, step: int, wall: float) -> Histogram:
@@ -313,7 +320,7 @@ def read_event_file(data: bytes, name: str) -> EventFile:
             result.version = event.file_version
         step, wall = int(event.step), float(event.wall_time)
         if event.HasField("graph_def"):
-            result.graphs.append(Graph(step, "", "graph_def", (event.graph_def,)))
+            result.graphs.append(Graph(step, "", "graph_def", ((event.graph_def,),)))
         for value in event.summary.value:
             result.values += 1
             tag = value.tag
