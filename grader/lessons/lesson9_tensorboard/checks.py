@@ -117,6 +117,14 @@ def _is_event_file(path: str) -> bool:
     return "tfevents" in path.rsplit("/", 1)[-1]
 
 
+def _shown(path: str) -> str:
+    """An event file's path without its time stamp, host and pid (messages stay the same on
+    every run): ``grader-logdir/train/events.out.tfevents.…`` -> ``logdir/train/events…``."""
+    folder, _, name = path.rpartition("/")
+    folder = "logdir" + folder[len(LOGS):] if folder.startswith(LOGS) else folder or "."
+    return f"{folder}/{name.split('.tfevents.', 1)[0]}.tfevents.…"
+
+
 def _run_of(path: str) -> str:
     """The TensorBoard run of an event file under logs/: its folder relative to logs ("." at
     the top)."""
@@ -138,8 +146,9 @@ class Logs:
         """Fail with the usual mistake's fix unless some summary reached the files."""
         if not self.files:
             if self.elsewhere:
+                shown = sorted({_shown(path) for path in self.elsewhere})
                 fail(f"{self.call} wrote no event file in logdir, but "
-                     f"{', '.join(self.elsewhere[:3])} elsewhere: pass the logdir argument "
+                     f"{', '.join(shown[:3])} elsewhere: pass the logdir argument "
                      "(tf.summary.create_file_writer(logdir)), not a folder of your own")
             fail(f"{self.call} wrote no event file in logdir: create a writer with "
                  "tf.summary.create_file_writer(logdir) and write with it")
@@ -192,10 +201,11 @@ def _logs(answer: Any, call: str) -> Logs:
             logs.elsewhere.append(path)
             continue
         if len(data) > MAX_FILE_BYTES:
-            fail(f"{call} wrote an event file larger than {MAX_FILE_BYTES // 2**20} MiB ({path})")
-        name = path[len(LOGS) + 1:]
+            fail(f"{call} wrote an event file larger than {MAX_FILE_BYTES // 2**20} MiB "
+                 f"({_shown(path)})")
+        name = _shown(path)
         try:
-            events = _read_event_file(data, f"logdir/{name}")
+            events = _read_event_file(data, name)
         except EventFileError as error:
             later = flushed.get(path)
             if later is not None:
