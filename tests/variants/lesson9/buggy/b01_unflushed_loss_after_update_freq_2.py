@@ -1,9 +1,8 @@
-"""Buggy: log_scalars calls tf.summary.scalar after the
-writer's as_default() block has ended (nothing is written), and the accuracy is logged
-as a percentage."""
+"""Buggy: log_scalars makes its writer the default with set_as_default() and never flushes
+or closes it (the events are still in memory when it returns); the loss logged is
+recomputed after the step's update; the callback writes histograms every other epoch."""
 
-# expect-fail: log_scalars_writes_events, log_scalars_tag, log_scalars_steps, log_scalars_values, train_accuracy_values
-
+# expect-fail: log_scalars_writes_events, log_scalars_tag, log_scalars_steps, log_scalars_values, train_loss_matches_parameters, callback_weight_histograms
 
 import keras
 import tensorflow as tf
@@ -12,15 +11,9 @@ import tensorflow as tf
 def log_scalars(logdir, tag, values):
     """Write one scalar event per value under `tag`, at steps 0, 1, 2, …, into `logdir`."""
     writer = tf.summary.create_file_writer(logdir)
-    # Summaries go to the default writer: outside `as_default()` tf.summary.scalar writes
-    # nothing (it returns False).
-    with writer.as_default():
-        pass
+    writer.set_as_default()
     for step, value in enumerate(values):
         tf.summary.scalar(tag, value, step=step)
-    # close() flushes the writer's buffer to the file: without it the events may still be in
-    # memory when TensorBoard (or the grader) reads the file.
-    writer.close()
 
 
 def train_with_summaries(images, labels, logdir, steps=100, batch_size=100, learning_rate=0.5):
@@ -67,12 +60,14 @@ def train_with_summaries(images, labels, logdir, steps=100, batch_size=100, lear
             loss, accuracy = train_step(x, y)
             if step == 0:
                 tf.summary.trace_export("train_step", step=0)
-            tf.summary.scalar("loss", loss, step=step)
-            tf.summary.scalar("accuracy", 100 * accuracy, step=step)
+            after = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=y, logits=tf.matmul(x, W) + b))
+            tf.summary.scalar("loss", after, step=step)
+            tf.summary.scalar("accuracy", accuracy, step=step)
     writer.close()
     return W, b
 
 
 def tensorboard_callback(logdir):
     """A Keras callback that logs to `logdir` and writes weight histograms every epoch."""
-    return keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=1)
+    return keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=2)
