@@ -5,6 +5,10 @@ id so each run is reproducible, and records one :class:`~grader.results.CheckRes
 a :class:`~grader.check.CheckFailed` or learner failure is a failed check with its message; any
 other exception is a grader error, shown to the learner as such, its traceback kept for
 instructors.
+
+While a check runs, the exercise functions it ``uses`` are the grader's reference versions in the
+learner process; a failed check that ``depends`` on a function which already failed its own
+checks says so first, instead of a hint that points elsewhere.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class GradingPlugin:
         self.session = session
         self.on_result = on_result
         self.results: dict[str, CheckResult] = {}
+        self.failed_functions: set[str] = set()  # exercise functions that failed a check of theirs
         self.import_failure: LearnerImportFailed | None = None
         self.infrastructure_error: GraderError | None = None
         self._started: dict[str, float] = {}
@@ -66,6 +71,11 @@ class GradingPlugin:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.nodeid] = time.monotonic()
+        info = check_info(getattr(item, "function", None))
+        self.session.substitutes = info.uses if info is not None else ()
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        self.session.substitutes = ()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
@@ -81,9 +91,25 @@ class GradingPlugin:
             return
         if report.when == "call" or (report.when == "setup" and report.failed):
             result = self._result(item, info, call)
+            if not result.passed:
+                self._blame_dependencies(info, result)
+                self.failed_functions.update(info.grades)
             self.results[item.nodeid] = result
             if self.on_result is not None:
                 self.on_result(result)
+
+    def _blame_dependencies(self, info: CheckInfo, result: CheckResult) -> None:
+        """Say first that a composition failed because a function it runs fails its own checks."""
+        broken = [name for name in info.depends
+                  if name in self.failed_functions and name not in info.grades]
+        if not broken or result.status == ERROR or self.import_failure is not None:
+            return
+        names = ", ".join(f"`{name}`" for name in broken)
+        which = ("which fails its own checks: fix it first" if len(broken) == 1
+                 else "which fail their own checks: fix them first")
+        result.message = f"depends on {names}, {which} ({result.message})"
+        result.hint = (f"Fix {names} first: this check runs your own {names} and cannot pass "
+                       "while it is wrong. Then grade again.")
 
     def _result(
         self, item: pytest.Item, info: CheckInfo, call: pytest.CallInfo[Any]

@@ -83,6 +83,26 @@ def test_every_stub_has_a_todo_and_raises(lesson):
         assert "raise NotImplementedError" in body, f"{name} does not raise NotImplementedError"
 
 
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_checks_declare_the_functions_they_are_about(lesson):
+    """grades/uses/depends name the lesson's exercise functions; every one is graded; every
+    function a check ``uses`` has a reference version with the exercise's signature."""
+    exercise = _functions(REPO / "solutions" / lesson.filename)
+    reference_path = lesson.folder / "reference.py"
+    reference = _functions(reference_path) if reference_path.is_file() else {}
+    graded: set[str] = set()
+    for info in lesson.checks():
+        assert info.grades, f"{info.id} does not say which function it grades (grades=...)"
+        for name in (*info.grades, *info.uses, *info.depends):
+            assert name in exercise, f"{info.id} names {name!r}, not a function of the lesson"
+        for name in info.uses:
+            assert name in reference, f"{info.id} uses {name!r}: add it to {reference_path.name}"
+            assert _signature(reference[name]) == _signature(exercise[name]), name
+        assert not set(info.uses) & set(info.grades), f"{info.id} replaces what it grades"
+        graded.update(info.grades)
+    assert graded == exercise.keys(), f"no check grades {sorted(exercise.keys() - graded)}"
+
+
 @pytest.fixture(scope="module")
 def solution_results(grade):
     """Each lesson's solution, graded once for this module (and again where a test says so)."""

@@ -91,6 +91,8 @@ class LearnerSession:
         self.last_output = ""
         self.processes_started = 0
         self.on_progress: ProgressCallback | None = None
+        # Exercise functions replaced by the grader's reference versions for the running check.
+        self.substitutes: tuple[str, ...] = ()
 
     # -- public ---------------------------------------------------------------------------
 
@@ -112,6 +114,8 @@ class LearnerSession:
             "seed": seed,
             "kwargs": wire.to_wire(kwargs),
         }
+        if self.substitutes:
+            request["substitute"] = list(self.substitutes)
         reply = self._timed_exchange(child, request, label, timeout or self.call_timeout)
         if not reply.get("ok"):
             error = reply.get("error") if type(reply.get("error")) is dict else {}

@@ -86,12 +86,23 @@ def _load(path: str, module_name: str) -> ModuleType:
     return module
 
 
-def _run(probe: str, kwargs: dict[str, Any]) -> Any:
+def _run(probe: str, kwargs: dict[str, Any], substitute: list[str]) -> Any:
     module_name, _, function_name = probe.partition(":")
     if not wire.PROBES_MODULE.fullmatch(module_name):
         raise ValueError(f"unknown probe {probe}")
     function = getattr(importlib.import_module(module_name), function_name)
-    return function(_state["module"], **kwargs)
+    module = _state["module"]
+    if not substitute:
+        return function(module, **kwargs)
+    reference = importlib.import_module(module_name.removesuffix(".probes") + ".reference")
+    saved = {name: getattr(module, name, None) for name in substitute}
+    try:
+        for name in substitute:
+            setattr(module, name, getattr(reference, name))
+        return function(module, **kwargs)
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
 
 
 def _handle(request: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +116,9 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
             return {"ok": True, "value": None}
         if op == "run":
             kwargs = wire.from_wire(request.get("kwargs", {}), tag_arrays=False)
-            return {"ok": True, "value": wire.to_wire(to_plain(_run(request["probe"], kwargs)))}
+            substitute = [str(name) for name in request.get("substitute", [])]
+            value = _run(request["probe"], kwargs, substitute)
+            return {"ok": True, "value": wire.to_wire(to_plain(value))}
         return {"ok": False, "error": {"type": "ProtocolError", "message": f"bad op {op!r}"}}
     except BaseException as exc:  # KeyboardInterrupt and SystemExit from learner code too
         return {"ok": False, "error": _describe_exception(exc)}

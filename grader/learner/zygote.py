@@ -245,16 +245,19 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
 
 
 def _preload_probes() -> None:
-    """Import every lesson's probes now: the learner process may not be able to read them later."""
+    """Import every lesson's probes and reference helpers now: the learner process may not be
+    able to read them later."""
     import importlib
     import pkgutil
 
     import grader.lessons
 
     for lesson in pkgutil.iter_modules(grader.lessons.__path__):
-        if lesson.ispkg:
+        if not lesson.ispkg:
+            continue
+        for part in ("probes", "reference"):
             with contextlib.suppress(Exception):  # a broken probe fails its own lesson's checks
-                importlib.import_module(f"grader.lessons.{lesson.name}.probes")
+                importlib.import_module(f"grader.lessons.{lesson.name}.{part}")
 
 
 def _gpu_visible() -> bool:

@@ -103,6 +103,7 @@ def _same(value: object, array: np.ndarray) -> bool:
     points=2,
     hint="Create count = tf.Variable(0) in make_counter, then return an inner @tf.function that "
     "does `return count.assign_add(1)`.",
+    grades="make_counter",
 )
 def test_counter_counts(learner, seed):
     description = _counter(learner, seed, calls=3)
@@ -124,6 +125,7 @@ def test_counter_counts(learner, seed):
     points=1,
     hint="Decorate the inner function with @tf.function: that is what builds the graph "
     "(the blueprint of 2016).",
+    grades="make_counter",
 )
 def test_counter_is_tf_function(learner, seed):
     description = _counter(learner, seed, calls=0)
@@ -141,6 +143,7 @@ def test_counter_is_tf_function(learner, seed):
     points=2,
     hint="The variable must be created outside the traced function and updated inside it "
     "with assign_add (or assign), so the update is an op of the graph.",
+    grades="make_counter",
 )
 def test_counter_graph_updates_variable(learner, seed):
     # Judged on the graph the counter's code gives when traced, by the learner's @tf.function
@@ -163,6 +166,7 @@ def test_counter_graph_updates_variable(learner, seed):
     points=1,
     hint="Create the tf.Variable inside make_counter (not at module level), so that every "
     "counter gets a new one.",
+    grades="make_counter",
 )
 def test_counters_are_independent(learner, seed):
     # Judged on independence only: two counters called in turn must each return what it would
@@ -185,6 +189,7 @@ def test_counters_are_independent(learner, seed):
     points=2,
     hint="Start from [[0], [1]]; on each step record the top value, then multiply by "
     "[[0, 1], [1, 1]]. The first numbers are 0, 1, 1, 2, 3, 5.",
+    grades="fibonacci",
 )
 def test_fibonacci_values(learner, seed):
     for n in (1, 2, 3, 10):
@@ -210,6 +215,7 @@ def test_fibonacci_values(learner, seed):
     points=2,
     hint="Create the state and the step matrix with dtype=tf.int64, and tf.stack the recorded "
     "values into one vector.",
+    grades="fibonacci",
 )
 def test_fibonacci_dtype_and_shape(learner, seed):
     value = _fibonacci(learner, seed, 10)
@@ -228,6 +234,7 @@ def test_fibonacci_dtype_and_shape(learner, seed):
     points=1,
     hint="An empty list gives a float32 tensor (tf.stack([]), tf.constant([])) or an error "
     "(tf.concat([], 0)): return tf.zeros([0], dtype=tf.int64) when n == 0.",
+    grades="fibonacci",
 )
 def test_fibonacci_zero(learner, seed):
     try:
@@ -262,6 +269,7 @@ def test_fibonacci_zero(learner, seed):
     "fibonacci(-1) raises ValueError",
     points=1,
     hint="Start with: if n < 0: raise ValueError(...)",
+    grades="fibonacci",
 )
 def test_fibonacci_negative(learner, seed):
     try:
@@ -283,6 +291,7 @@ def test_fibonacci_negative(learner, seed):
     points=1,
     hint="int32 overflows after F(46) and float64 loses digits after F(78): use tf.int64 "
     "everywhere.",
+    grades="fibonacci",
 )
 def test_fibonacci_large(learner, seed):
     value = _fibonacci(learner, seed, LARGEST_N)
@@ -317,6 +326,7 @@ def _traced_fibonacci(learner, seed: int, sizes: list[int], eager: bool = False)
     hint="tf.function(fibonacci)(10) traces your function into a graph. Do not create a "
     "tf.Variable inside fibonacci (create it once outside), and decide with Python ints, not "
     "tensors.",
+    grades="fibonacci",
 )
 def test_fibonacci_traced(learner, seed):
     # Judged against the reference numbers, or else against what fibonacci(n) returns when
@@ -347,6 +357,7 @@ def test_fibonacci_traced(learner, seed):
     points=2,
     hint="Compute inside TensorFlow (tf.matmul on the state, or tf.while_loop): numbers "
     "computed in plain Python become constants in the graph.",
+    grades="fibonacci",
 )
 def test_fibonacci_graph_computes(learner, seed):
     description = _traced_fibonacci(learner, seed, [10])

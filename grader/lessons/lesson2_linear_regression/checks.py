@@ -82,6 +82,7 @@ def _expect_prediction(value, *, label: str, n: int) -> np.ndarray:
     "predict(x, W, b) computes W·x + b",
     points=2,
     hint="Multiply elementwise and add: `return W * x + b`. W and b broadcast over x.",
+    grades="predict",
 )
 def test_predict_values(learner, rng, seed):
     x = rng.normal(0, 2, 7).astype(np.float32)
@@ -99,6 +100,7 @@ def test_predict_values(learner, rng, seed):
     points=1,
     hint="Use TensorFlow arithmetic that broadcasts (W * x + b); avoid indexing W[0] or "
     "converting to numpy.",
+    grades="predict",
 )
 def test_predict_with_scalar_tensors(learner, rng, seed):
     x = rng.normal(0, 2, 5).astype(np.float32)
@@ -112,9 +114,33 @@ def test_predict_with_scalar_tensors(learner, rng, seed):
 
 
 @check(
+    "predict is differentiable by W and b (it stays in TensorFlow)",
+    points=1,
+    hint="Compute W * x + b on the tensors themselves: .numpy(), np.* functions or Python "
+    "floats cut the tape, and tf.GradientTape then has no gradient for W and b.",
+    grades="predict",
+)
+def test_predict_gradient(learner, rng, seed):
+    x = rng.normal(0, 2, 6).astype(np.float32)
+    W, b = _start(rng)
+    answer = learner.run(f"{PROBES}:predict_gradient", label="predict(x, W, b) under a tape",
+                         seed=seed, x=x, W=W, b=b)
+    for name, expected in (("W", np.sum(x, dtype=np.float64)), ("b", float(len(x)))):
+        gradient = answer.get(f"grad_{name}") if type(answer) is dict else None
+        if gradient is None:
+            fail(f"tf.GradientTape found no gradient of predict(x, W, b) by {name}: the "
+                 "computation left TensorFlow (a .numpy(), np.* or float() call cuts the tape)")
+        array = expect_array(gradient, label=f"the gradient of sum(predict(x, W, b)) by {name}",
+                             shape=(1,))
+        expect_close(array, np.array([expected]), rtol=1e-4, atol=1e-4,
+                     label=f"the gradient of sum(predict(x, W, b)) by {name}")
+
+
+@check(
     "mse_loss is the mean squared error, a scalar",
     points=2,
     hint="tf.reduce_mean(tf.square(y_pred - y_true)): square first, then the mean (not the sum).",
+    grades="mse_loss",
 )
 def test_mse_loss_value(learner, rng, seed):
     y_pred = rng.normal(0, 1, 9).astype(np.float32)
@@ -134,6 +160,7 @@ def test_mse_loss_value(learner, rng, seed):
     points=2,
     hint="Stay inside TensorFlow in predict and mse_loss (no .numpy(), no Python floats), so "
     "that tf.GradientTape can differentiate them.",
+    grades="mse_loss", uses=("predict",),
 )
 def test_loss_gradient(learner, rng, seed):
     x, y = _line(rng, 0.1, 0.3, n=20)
@@ -177,6 +204,7 @@ def _train_step(learner, rng, seed, learning_rate: float) -> tuple[dict, np.ndar
     "train_step returns the loss before the step",
     points=2,
     hint="Return the loss you computed inside the tape, before assign_sub changes W and b.",
+    grades="train_step", uses=("predict", "mse_loss"),
 )
 def test_train_step_returns_loss(learner, rng, seed):
     answer, x, y, W, b = _train_step(learner, rng, seed, 0.1)
@@ -202,6 +230,7 @@ def test_train_step_returns_loss(learner, rng, seed):
     points=2,
     hint="W and b are tf.Variables: change them with W.assign_sub(...) and b.assign_sub(...); "
     "`W = W - ...` only rebinds a local name.",
+    grades="train_step", uses=("predict", "mse_loss"),
 )
 def test_train_step_in_place(learner, rng, seed):
     answer, _, _, W, b = _train_step(learner, rng, seed, 0.1)
@@ -218,6 +247,7 @@ def test_train_step_in_place(learner, rng, seed):
     points=2,
     hint="new W = W - learning_rate * dLoss/dW (and the same for b), with the gradients from "
     "tape.gradient(loss, [W, b]).",
+    grades="train_step", uses=("predict", "mse_loss"),
 )
 def test_train_step_follows_gradient(learner, rng, seed):
     for learning_rate in (0.1, 0.5):
@@ -280,6 +310,7 @@ def _fit(learner, seed: int, x: np.ndarray, y: np.ndarray, steps: int = FIT_STEP
     "fit returns (W, b) as numbers or shape-(1,) tensors",
     points=1,
     hint="End fit with `return W, b`.",
+    grades="fit", uses=("predict", "mse_loss", "train_step"),
 )
 def test_fit_returns_pair(learner, rng, seed):
     _fit(learner, seed, *_line(rng, 0.1, 0.3), steps=3)
@@ -308,6 +339,7 @@ def _judge_fit(W: float, b: float, true_W: float, true_b: float) -> None:
     points=3,
     hint="Call train_step(x, y, W, b, learning_rate) `steps` times on the same W and b; start "
     "from W uniform in [-1, 1) and b = 0. If the train_step checks fail, fix those first.",
+    grades="fit", depends=("predict", "mse_loss", "train_step"),
 )
 def test_fit_recovers_line(learner, rng, seed):
     W, b = _fit(learner, seed, *_line(rng, 0.1, 0.3))
@@ -318,6 +350,7 @@ def test_fit_recovers_line(learner, rng, seed):
     "fit learns other lines too",
     points=2,
     hint="fit must learn from x and y, not return fixed numbers.",
+    grades="fit", uses=("predict", "mse_loss", "train_step"),
 )
 def test_fit_other_line(learner, rng, seed):
     true_W, true_b = (round(float(v), 3) for v in rng.uniform(-0.9, 0.9, 2))
@@ -333,6 +366,7 @@ def test_fit_other_line(learner, rng, seed):
     points=2,
     hint="Use the steps and learning_rate that fit is given (the grader calls fit with 0, 1 "
     "and 3 steps and other rates), not fixed numbers.",
+    grades="fit", uses=("predict", "mse_loss", "train_step"),
 )
 def test_fit_uses_steps_and_learning_rate(learner, rng, seed):
     x, y = _line(rng, 0.1, 0.3)

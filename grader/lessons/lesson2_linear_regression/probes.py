@@ -24,6 +24,17 @@ def predict(module: ModuleType, x: np.ndarray, W: np.ndarray, b: np.ndarray,
     return module.predict(tf.constant(x), W_in, b_in)
 
 
+def predict_gradient(module: ModuleType, x: np.ndarray, W: np.ndarray,
+                     b: np.ndarray) -> dict[str, Any]:
+    """The tape's gradient of sum(predict(x, W, b)) by the tf.Variables W and b."""
+    W_var, b_var = tf.Variable(W), tf.Variable(b)
+    current_label("predict(x, W, b) under tf.GradientTape")
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(module.predict(tf.constant(x), W_var, b_var))
+    grad_W, grad_b = tape.gradient(total, [W_var, b_var])
+    return {"grad_W": grad_W, "grad_b": grad_b}
+
+
 def mse_loss(module: ModuleType, y_pred: np.ndarray, y_true: np.ndarray) -> Any:
     current_label("mse_loss(y_pred, y_true)")
     return module.mse_loss(tf.constant(y_pred), tf.constant(y_true))

@@ -189,6 +189,7 @@ def _close(got: np.ndarray, expected: np.ndarray) -> bool:
     points=1,
     hint="x is (n, 784) and W is (784, 10): tf.matmul(x, W) + b is (n, 10). tf.matmul(W, x) or "
     "x * W have the wrong shapes.",
+    grades="logits",
 )
 def test_logits_shape(learner, rng, seed):
     W, b = _parameters(rng)
@@ -204,6 +205,7 @@ def test_logits_shape(learner, rng, seed):
     points=2,
     hint="Return tf.matmul(x, W) + b: raw scores, with the bias, and no softmax (the loss "
     "applies softmax itself).",
+    grades="logits",
 )
 def test_logits_values(learner, rng, seed):
     x = _images(rng, 6)
@@ -222,6 +224,30 @@ def test_logits_values(learner, rng, seed):
     expect_close(got, expected, label=label, rtol=1e-4, atol=1e-4)
 
 
+@check(
+    "logits is differentiable by W and b (it stays in TensorFlow)",
+    points=1,
+    hint="Compute tf.matmul(x, W) + b on the tensors themselves: .numpy() or np.* functions "
+    "cut the tape, and tf.GradientTape then has no gradient for W and b.",
+    grades="logits",
+)
+def test_logits_gradient(learner, rng, seed):
+    x = _images(rng, 4)
+    W, b = _parameters(rng, scale=0.1)
+    grads = learner.run(f"{PROBES}:logits_gradient", label="logits(x, W, b) under a tape",
+                        seed=seed, x=x, W=W, b=b)
+    expected = {"W": np.repeat(x.astype(np.float64).sum(axis=0)[:, None], CLASSES, axis=1),
+                "b": np.full(CLASSES, float(len(x)))}
+    for (name, want), gradient in zip(expected.items(), grads, strict=True):
+        if gradient is None:
+            fail(f"tf.GradientTape found no gradient of logits(x, W, b) by {name}: the "
+                 "computation left TensorFlow (a .numpy() or np.* call cuts the tape)")
+        got = expect_array(gradient, label=f"the gradient of sum(logits(x, W, b)) by {name}",
+                           shape=want.shape)
+        expect_close(got, want, label=f"the gradient of sum(logits(x, W, b)) by {name}",
+                     rtol=1e-4, atol=1e-4)
+
+
 # -- cross_entropy ------------------------------------------------------------------------------
 
 
@@ -230,6 +256,7 @@ def test_logits_values(learner, rng, seed):
     points=3,
     hint="return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, "
     "logits=logits)): raw logits in (no softmax before), integer labels, the mean over images.",
+    grades="cross_entropy",
 )
 def test_cross_entropy_value(learner, rng, seed):
     z = rng.normal(0, 3, (12, CLASSES)).astype(np.float32)
@@ -246,6 +273,7 @@ def test_cross_entropy_value(learner, rng, seed):
     hint="exp(100) overflows float32 and log(softmax) becomes log(0) = -inf once a probability "
     "underflows. tf.nn.sparse_softmax_cross_entropy_with_logits computes log(softmax) as "
     "logits - logsumexp(logits), which is stable; no clipping or epsilon needed.",
+    grades="cross_entropy",
 )
 def test_cross_entropy_large_logits(learner, rng, seed):
     z = (rng.normal(0, 1, (8, CLASSES)) * 500).astype(np.float32)
@@ -288,6 +316,7 @@ def _accuracy_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
     points=2,
     hint="tf.argmax(logits, axis=1) is the prediction of each image (axis=1: across the 10 "
     "classes); compare it with the labels and take the mean of the matches cast to tf.float32.",
+    grades="accuracy",
 )
 def test_accuracy_values(learner, rng, seed):
     cases = _accuracy_cases(rng)
@@ -316,6 +345,7 @@ def test_accuracy_values(learner, rng, seed):
     points=3,
     hint="Stay inside TensorFlow in logits and cross_entropy (no .numpy(), no np.* calls, no "
     "tf.stop_gradient), so that tf.GradientTape can differentiate the loss by W and b.",
+    grades="cross_entropy", uses=("logits",),
 )
 def test_loss_gradient(learner, rng, seed):
     x, labels = _images(rng, 6), _labels(rng, 6)
@@ -364,6 +394,7 @@ def test_loss_gradient(learner, rng, seed):
     points=1,
     hint="End train_softmax with `return W, b`, W a float32 tf.Variable of shape (784, 10) and b "
     "one of shape (10,) (tf.zeros gives float32).",
+    grades="train_softmax", uses=("logits", "cross_entropy", "accuracy"),
 )
 def test_train_returns_parameters(learner, rng, seed):
     n = 400
@@ -394,6 +425,7 @@ def _one_step_messages(batch_size: int) -> dict[float, str]:
     points=3,
     hint="Each step: W.assign_sub(learning_rate * dLoss/dW) and the same for b, with the loss "
     "the mean cross-entropy of the batch; use the learning_rate argument, not a constant.",
+    grades="train_softmax", uses=("logits", "cross_entropy", "accuracy"),
 )
 def test_train_step_size(learner, rng, seed):
     # Ten copies of one image: every batch of them has the same gradient, however the learner
@@ -461,6 +493,7 @@ def _held_out_accuracy(W: np.ndarray, b: np.ndarray, images: np.ndarray,
     hint="Train on the batches of the images with their own labels (shuffle images and labels "
     "together), for exactly `steps` steps of size learning_rate on the mean cross-entropy of "
     "the logits (no softmax inside logits).",
+    grades="train_softmax", depends=("logits", "cross_entropy"),
 )
 def test_train_held_out_accuracy(learner, seed):
     split = grading_split()

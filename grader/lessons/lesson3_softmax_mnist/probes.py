@@ -19,6 +19,16 @@ def logits(module: ModuleType, x: np.ndarray, W: np.ndarray, b: np.ndarray,
     return module.logits(tf.constant(x), W_in, b_in)
 
 
+def logits_gradient(module: ModuleType, x: np.ndarray, W: np.ndarray,
+                    b: np.ndarray) -> list[Any]:
+    """The tape's gradients of sum(logits(x, W, b)) by the tf.Variables W and b."""
+    variables = [tf.Variable(W), tf.Variable(b)]
+    current_label("logits(x, W, b) under tf.GradientTape")
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(module.logits(tf.constant(x), *variables))
+    return list(tape.gradient(total, variables))
+
+
 def cross_entropy(module: ModuleType, logits: np.ndarray, labels: np.ndarray) -> Any:
     current_label(f"cross_entropy(logits, labels) with logits of shape {tuple(logits.shape)}")
     return module.cross_entropy(tf.constant(logits), tf.constant(labels))

@@ -165,6 +165,7 @@ def _init_params(learner, seed: int, sizes: list[int], seeds: list[int]) -> list
     hint="Loop over consecutive sizes (fan_in, fan_out) = zip(sizes[:-1], sizes[1:]) and append "
     "(tf.Variable(W), tf.Variable(b)) with W of shape [fan_in, fan_out] and b of shape "
     "[fan_out], both float32.",
+    grades="init_params",
 )
 def test_init_params_shapes(learner, seed):
     for sizes in ([784, 128, 32, 10], [20, 7]):
@@ -180,6 +181,7 @@ def test_init_params_shapes(learner, seed):
     "stddev sqrt(2 / fan_in) (He), Glorot, or a truncated normal with stddev 0.1 as in 2016. "
     "Zeros (or any constant) make every hidden unit identical; tf.random.normal without a "
     "stddev (1.0) makes the activations explode. Start b at zero or a small constant like 0.1.",
+    grades="init_params",
 )
 def test_init_params_statistics(learner, seed):
     sizes = [784, 128, 32, 10]
@@ -224,6 +226,7 @@ def test_init_params_statistics(learner, seed):
     "tf.random.stateless_truncated_normal(shape, seed=[seed, layer]), a Keras initializer "
     "created with seed=seed + layer, or tf.random.Generator.from_seed(seed). An op-level "
     "seed (tf.random.normal(..., seed=seed)) gives new values on every call.",
+    grades="init_params",
 )
 def test_init_params_seed(learner, seed):
     sizes = [30, 20, 10]
@@ -271,6 +274,7 @@ def _dense(learner, rng, seed, activation: str | None) -> tuple[np.ndarray, np.n
     points=1,
     hint="`tf.matmul(x, W) + b`: x has one example per row, W maps its inputs to its outputs, "
     "and b broadcasts over the rows. Apply nothing when activation is None.",
+    grades="dense",
 )
 def test_dense_without_activation(learner, rng, seed):
     got, z = _dense(learner, rng, seed, None)
@@ -285,6 +289,7 @@ def test_dense_without_activation(learner, rng, seed):
     points=2,
     hint="Compute z = tf.matmul(x, W) + b and return activation(z) when activation is not "
     "None: call the function you were given, whichever it is.",
+    grades="dense",
 )
 def test_dense_with_activation(learner, rng, seed):
     for name, function in (("relu", lambda z: np.maximum(z, 0.0)), ("tanh", np.tanh)):
@@ -325,6 +330,7 @@ def _mlp_logits(learner, seed, x: np.ndarray, params: list) -> np.ndarray:
     points=3,
     hint="Loop over params[:-1] with x = dense(x, W, b, tf.nn.relu), then return "
     "dense(x, W, b) with the last pair and no activation.",
+    grades="mlp_logits", uses=("dense",),
 )
 def test_mlp_logits_values(learner, rng, seed):
     x = grading_split().train_images[rng.choice(8000, 5, replace=False)]
@@ -336,6 +342,7 @@ def test_mlp_logits_values(learner, rng, seed):
     points=1,
     hint="Do not assume two hidden layers: loop over all pairs in params, the last one is the "
     "output layer (with a single pair there is no hidden layer at all).",
+    grades="mlp_logits", uses=("dense",),
 )
 def test_mlp_logits_any_depth(learner, rng, seed):
     for sizes in ([12, 5], [12, 9, 8, 7, 5]):
@@ -348,6 +355,7 @@ def test_mlp_logits_any_depth(learner, rng, seed):
     points=2,
     hint="Stay inside TensorFlow in dense and mlp_logits (tf.matmul, tf.nn.relu; no numpy, no "
     ".numpy(), no tf.stop_gradient), so that tf.GradientTape can differentiate through them.",
+    grades="mlp_logits", uses=("dense",),
 )
 def test_mlp_gradients(learner, rng, seed):
     sizes = [12, 9, 7, 5]
@@ -416,6 +424,7 @@ def _train(learner, seed: int, images: np.ndarray, labels: np.ndarray, hidden_un
     points=2,
     hint="Build the network from the arguments: init_params([784, *hidden_units, 10], seed), "
     "any number of hidden layers; return that list of (W, b) pairs.",
+    grades="train_mlp", uses=("init_params", "dense", "mlp_logits"),
 )
 def test_train_mlp_structure(learner, rng, seed):
     split = grading_split()
@@ -431,6 +440,7 @@ def test_train_mlp_structure(learner, rng, seed):
     "(tf.reduce_mean), its gradients from tf.GradientTape, then "
     "variable.assign_sub(learning_rate * gradient) for every W and b (or "
     "keras.optimizers.SGD(learning_rate)). Use the learning_rate you are given.",
+    grades="train_mlp", uses=("init_params", "dense", "mlp_logits"),
 )
 def test_train_mlp_gradient_step(learner, rng, seed):
     split = grading_split()
@@ -488,6 +498,7 @@ def test_train_mlp_gradient_step(learner, rng, seed):
     f"learning_rate={LEARNING_RATE}). A linear model reaches about 93 % here: check the ReLU "
     "between layers, the initial scale, that each step takes a new batch, and that the loss "
     "is the cross-entropy of the logits.",
+    grades="train_mlp", depends=("init_params", "dense", "mlp_logits"),
 )
 def test_train_mlp_heldout_accuracy(learner, seed):
     split = grading_split()

@@ -152,6 +152,7 @@ def _expect_layers(stack: Stack, hidden_units: list[int], num_classes: int, what
     hint="Build a keras.Sequential (or a functional keras.Model) of standard layers (Input, "
     "Dense, Activation, Dropout, ...), call model.compile(optimizer=..., loss=...) on it, and "
     "return the model.",
+    grades="build_classifier",
 )
 def test_builds_compiled_model(learner, seed):
     description, _, _ = _built(learner, seed, HIDDEN_UNITS)
@@ -170,6 +171,7 @@ def test_builds_compiled_model(learner, seed):
     hint="Start from keras.Input(shape=(784,)); add keras.layers.Dense(units, ...) for each "
     "units in hidden_units, in order; end with keras.layers.Dense(num_classes). Use the "
     "arguments, not fixed sizes.",
+    grades="build_classifier",
 )
 def test_layer_sizes(learner, seed):
     for hidden_units, num_classes in (([128, 32], None), ([64], 10), ([16, 8, 4], 3)):
@@ -183,6 +185,7 @@ def test_layer_sizes(learner, seed):
     points=1,
     hint="With no hidden units the loop adds no hidden layer: the model is keras.Input then "
     "one Dense(num_classes) layer, lesson 3's softmax regression.",
+    grades="build_classifier",
 )
 def test_linear_classifier(learner, seed):
     _, _, stack = _built(learner, seed, [])
@@ -195,6 +198,7 @@ def test_linear_classifier(learner, seed):
     hint="Give each hidden Dense layer activation=\"relu\" (or follow it with "
     "keras.layers.ReLU()). Without it the layers multiply out into one matrix: a linear "
     "classifier. Softmax belongs on the output layer only.",
+    grades="build_classifier",
 )
 def test_hidden_activations(learner, seed):
     for hidden_units in ([128, 32], [16, 8, 4]):
@@ -227,6 +231,7 @@ def _cross_entropy(p: np.ndarray, labels: np.ndarray) -> float:
     "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), or end with "
     "Dense(num_classes, activation=\"softmax\") and use \"sparse_categorical_crossentropy\" "
     "(from_logits=False). Labels are integer class ids: the Sparse loss.",
+    grades="build_classifier",
 )
 def test_loss_matches_output(learner, rng, seed):
     n = 16
@@ -298,6 +303,7 @@ def _losses(history: Any, epochs: int, what: str) -> list[float]:
     points=2,
     hint="return model.fit(images, labels, epochs=epochs, batch_size=batch_size): use the "
     "arguments, and return what fit returns.",
+    grades="train_classifier", uses=("build_classifier",),
 )
 def test_train_returns_history(learner, rng, seed):
     split = grading_split()
@@ -324,6 +330,7 @@ def test_train_returns_history(learner, rng, seed):
     f"train_classifier(model, images, labels, epochs={EPOCHS}, batch_size={BATCH_SIZE}). Use a "
     "loss that matches the output, an optimizer that learns in that budget (\"adam\", or SGD "
     "with learning_rate around 0.1), and train on the images given.",
+    grades="train_classifier", depends=("build_classifier",),
 )
 def test_held_out_accuracy(learner, seed):
     split = grading_split()

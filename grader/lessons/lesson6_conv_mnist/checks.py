@@ -165,6 +165,7 @@ def _conv2d(learner, rng, seed) -> list[tuple[dict[str, np.ndarray], np.ndarray]
     hint="tf.nn.conv2d(x, W, strides=1, padding=\"SAME\") on x of shape (N, H, W, C_in) with "
     "W of shape (kh, kw, C_in, C_out) gives (N, H, W, C_out) float32: stride 1 moves the filter "
     "one pixel at a time, SAME pads the border so that no row or column is lost.",
+    grades="conv2d",
 )
 def test_conv2d_shapes(learner, rng, seed):
     _conv2d(learner, rng, seed)
@@ -176,6 +177,7 @@ def test_conv2d_shapes(learner, rng, seed):
     hint="Return tf.nn.relu(tf.nn.conv2d(x, W, strides=1, padding=\"SAME\") + b): the bias "
     "(one per filter, tf.nn.bias_add or +) goes in before the ReLU, and the ReLU is part of "
     "the layer.",
+    grades="conv2d",
 )
 def test_conv2d_values(learner, rng, seed):
     for case, got in _conv2d(learner, rng, seed):
@@ -248,6 +250,7 @@ def _max_pool(learner, seed, inputs: list[np.ndarray], *, odd: bool) -> None:
     hint="tf.nn.max_pool2d(x, ksize=2, strides=2, padding=\"SAME\") on NHWC images: a 2×2 "
     "window that jumps 2 pixels, so (N, 8, 6, C) becomes (N, 4, 3, C), each output the "
     "maximum (not the mean) of its block, channel by channel.",
+    grades="max_pool_2x2",
 )
 def test_max_pool_values(learner, rng, seed):
     inputs = [rng.normal(0.0, 1.0, shape).astype(np.float32)
@@ -261,6 +264,7 @@ def test_max_pool_values(learner, rng, seed):
     hint="With padding=\"SAME\" (as in 2016) a 7×5 image pools to 4×3: the last row and "
     "column form blocks of their own. padding=\"VALID\" (keras.layers.MaxPooling2D's default) "
     "drops them and gives 3×2.",
+    grades="max_pool_2x2",
 )
 def test_max_pool_odd_sizes(learner, rng, seed):
     inputs = [rng.normal(0.0, 1.0, (1, 7, 5, 2)).astype(np.float32),
@@ -352,6 +356,7 @@ def _build_convnets(learner, seed) -> list[tuple[int, Any, Any]]:
     "optimizer=..., loss=...) before returning the model. Use standard Keras layers "
     "(Conv2D, MaxPooling2D, Flatten, Dense, Dropout, ...): the grader rebuilds your model "
     "from its configuration.",
+    grades="build_convnet",
 )
 def test_convnet_shapes(learner, seed):
     for count, description, model in _build_convnets(learner, seed):
@@ -394,6 +399,7 @@ def _conv_without_activation(model: Any) -> Any:
     "\"relu\") each followed by keras.layers.MaxPooling2D(2, padding=\"same\"), as the 2016 "
     "network had, before Flatten and the Dense output layer. A Conv2D without activation needs "
     "a keras.layers.ReLU() (or Activation) right after it.",
+    grades="build_convnet",
 )
 def test_convnet_convolutions(learner, seed):
     count, _, model = _build_convnets(learner, seed)[0]
@@ -418,6 +424,7 @@ def test_convnet_convolutions(learner, seed):
     "If the last layer is Dense(num_classes) without activation (logits), pass "
     "from_logits=True; if it has activation=\"softmax\", leave from_logits=False. Not both "
     "softmax and from_logits=True (softmax twice).",
+    grades="build_convnet",
 )
 def test_convnet_loss(learner, seed):
     count, description, model = _build_convnets(learner, seed)[0]
@@ -495,6 +502,7 @@ def _finite(model: Any) -> bool:
     f"labels, epochs={EPOCHS}, batch_size={BATCH_SIZE}). Compile it with an optimizer that "
     "moves (keras.optimizers.Adam(1e-3)), keep the layers trainable, and keep the model small "
     "enough to train in well under a minute (16 and 32 filters of 5×5 take seconds).",
+    grades="build_convnet",
 )
 def test_convnet_trains(learner):
     before, after, _ = _trained(learner)
@@ -539,6 +547,7 @@ def _why_inaccurate(description: Any) -> str:
     "with a linear Dense output and Adam(1e-3) reach about 97 %, a linear model about 90 %. "
     "Use Adam(1e-3): plain SGD with a small learning rate, or 2016's Adam(1e-4), learns too "
     "little in this budget.",
+    grades="build_convnet",
 )
 def test_convnet_heldout_accuracy(learner):
     _, model, after = _trained(learner)

@@ -1,6 +1,6 @@
 """Buggy: W = W - lr * g rebinds local names; the caller's variables never change."""
 
-# expect-fail: train_step_in_place, train_step_follows_gradient, fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
+# expect-fail: fit_recovers_line, train_step_follows_gradient, train_step_in_place
 
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Buggy: train_step ignores learning_rate and always steps with 0.5."""
 
-# expect-fail: train_step_follows_gradient, fit_uses_steps_and_learning_rate
+# expect-fail: train_step_follows_gradient
 
 import tensorflow as tf
 

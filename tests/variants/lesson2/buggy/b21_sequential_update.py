@@ -1,6 +1,6 @@
 """Buggy: W is updated before the gradient by b is computed (not one simultaneous step)."""
 
-# expect-fail: train_step_follows_gradient, fit_uses_steps_and_learning_rate
+# expect-fail: train_step_follows_gradient
 
 import tensorflow as tf
 

@@ -1,6 +1,6 @@
 """Buggy: keras.optimizers.SGD() without learning_rate (its default 0.01 is used)."""
 
-# expect-fail: train_step_follows_gradient, fit_recovers_line, fit_other_line, fit_uses_steps_and_learning_rate
+# expect-fail: fit_recovers_line, train_step_follows_gradient
 
 import keras
 import tensorflow as tf

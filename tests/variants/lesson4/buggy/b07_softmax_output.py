@@ -1,6 +1,6 @@
 """Buggy: mlp_logits returns probabilities, so the loss applies softmax twice."""
 
-# expect-fail: mlp_logits_values, mlp_logits_any_depth, train_mlp_gradient_step, train_mlp_heldout_accuracy
+# expect-fail: mlp_logits_any_depth, mlp_logits_values, train_mlp_heldout_accuracy
 
 import tensorflow as tf
 
