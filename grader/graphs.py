@@ -51,16 +51,26 @@ def _graph_def_class() -> Any:
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("grader_graph.GraphDef"))
 
 
-def op_types(serialized: bytes) -> list[str]:
-    """Sorted op types of a serialized ``GraphDef``, including the bodies of the functions in
-    its library (loops and conditionals keep their bodies there)."""
+def _parse(serialized: bytes) -> Any:
     if len(serialized) > MAX_GRAPH_BYTES:
         raise GraphError(f"the traced graph is larger than {MAX_GRAPH_BYTES // 2**20} MiB")
     try:
-        graph = _graph_def_class().FromString(serialized)
+        return _graph_def_class().FromString(serialized)
     except (DecodeError, RecursionError, ValueError) as exc:
         raise GraphError(f"the traced graph could not be read ({exc})") from None
-    ops = {node.op for node in graph.node}
+
+
+def nodes(serialized: bytes) -> list[tuple[str, str]]:
+    """``(name, op)`` of every node of a serialized ``GraphDef``, the bodies of the functions in
+    its library included (loops and conditionals keep their bodies there)."""
+    graph = _parse(serialized)
+    found = [(node.name, node.op) for node in graph.node]
     for function in graph.library.function:
-        ops.update(node.op for node in function.node_def)
-    return sorted(ops)
+        found.extend((node.name, node.op) for node in function.node_def)
+    return found
+
+
+def op_types(serialized: bytes) -> list[str]:
+    """Sorted op types of a serialized ``GraphDef``, including the bodies of the functions in
+    its library."""
+    return sorted({op for _, op in nodes(serialized)})
