@@ -18,9 +18,11 @@ MAX_GRAPH_BYTES = 8 * 2**20
 
 # The subset of tensorflow/core/framework/{graph,function,node_def}.proto read here, with the
 # same field numbers: GraphDef.node = 1, GraphDef.library = 2, FunctionDefLibrary.function = 1,
-# FunctionDef.node_def = 3, NodeDef.name = 1, NodeDef.op = 2. Other fields are skipped.
+# FunctionDef.node_def = 3, NodeDef.name = 1, NodeDef.op = 2, NodeDef.input = 3. Other fields
+# are skipped.
 _MESSAGES = {
-    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False)],
+    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False),
+                ("input", 3, "string", True)],
     "FunctionDef": [("node_def", 3, "NodeDef", True)],
     "FunctionDefLibrary": [("function", 1, "FunctionDef", True)],
     "GraphDef": [("node", 1, "NodeDef", True), ("library", 2, "FunctionDefLibrary", False)],
@@ -51,15 +53,29 @@ def _graph_def_class() -> Any:
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("grader_graph.GraphDef"))
 
 
-def op_types(serialized: bytes) -> list[str]:
-    """Sorted op types of a serialized ``GraphDef``, including the bodies of the functions in
-    its library (loops and conditionals keep their bodies there)."""
+def _parse(serialized: bytes) -> Any:
     if len(serialized) > MAX_GRAPH_BYTES:
         raise GraphError(f"the traced graph is larger than {MAX_GRAPH_BYTES // 2**20} MiB")
     try:
-        graph = _graph_def_class().FromString(serialized)
+        return _graph_def_class().FromString(serialized)
     except (DecodeError, RecursionError, ValueError) as exc:
         raise GraphError(f"the traced graph could not be read ({exc})") from None
+
+
+def nodes(serialized: bytes) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The top-level nodes of a serialized ``GraphDef``: name -> (op type, input node names),
+    inputs without their ``:output`` suffix and control inputs without their ``^``."""
+    found = {}
+    for node in _parse(serialized).node:
+        inputs = tuple(name.lstrip("^").split(":")[0] for name in node.input)
+        found[node.name] = (node.op, inputs)
+    return found
+
+
+def op_types(serialized: bytes) -> list[str]:
+    """Sorted op types of a serialized ``GraphDef``, including the bodies of the functions in
+    its library (loops and conditionals keep their bodies there)."""
+    graph = _parse(serialized)
     ops = {node.op for node in graph.node}
     for function in graph.library.function:
         ops.update(node.op for node in function.node_def)
