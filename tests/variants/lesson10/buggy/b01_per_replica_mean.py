@@ -1,4 +1,4 @@
-"""Buggy: the classic mistake: each replica averages the loss over its own half of the batch."""
+"""Buggy: the classic mistake, each replica averages the loss over its own half of the batch."""
 
 # expect-fail: distributed_one_step, distributed_matches_single_device
 
@@ -46,7 +46,7 @@ def distributed_train(images, labels, global_batch_size, steps, learning_rate):
     # strategy.experimental_distribute_dataset(dataset). In a replica step, under
     # tf.GradientTape, compute the per-example losses
     # (tf.nn.sparse_softmax_cross_entropy_with_logits on tf.matmul(x, W) + b), then
-    # loss = tf.reduce_mean(per_example), and
+    # loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size), and
     # return the gradients. In a @tf.function, run it on each replica with strategy.run, sum
     # the gradients with strategy.reduce(tf.distribute.ReduceOp.SUM, ..., axis=None), and apply
     # W.assign_sub(learning_rate * gradient) (the same for b). Return W, b.
@@ -75,7 +75,7 @@ def distributed_train(images, labels, global_batch_size, steps, learning_rate):
             # Divide by the GLOBAL batch size, not by this replica's part: once the replicas'
             # gradients are summed, that is the gradient of the mean over the whole batch.
             # tf.reduce_mean here would make every step (number of replicas) times too large.
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
+            loss = tf.reduce_mean(per_example)
         return tape.gradient(loss, [W, b])
 
     @tf.function

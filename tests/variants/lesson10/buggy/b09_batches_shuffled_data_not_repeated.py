@@ -1,6 +1,7 @@
-"""Buggy: whole batches are shuffled, not examples."""
+"""Buggy: two mistakes. make_dataset shuffles whole batches, not examples; distributed_train
+does not repeat its data, so training stops when the data runs out."""
 
-# expect-fail: dataset_is_shuffled
+# expect-fail: dataset_is_shuffled, distributed_matches_single_device
 
 import tensorflow as tf
 
@@ -60,7 +61,6 @@ def distributed_train(images, labels, global_batch_size, steps, learning_rate):
     # (global_batch_size / replicas examples of every batch).
     batches = (
         tf.data.Dataset.from_tensor_slices((images, labels))
-        .repeat()
         .batch(global_batch_size, drop_remainder=True)
         .take(steps)
     )
