@@ -435,14 +435,16 @@ def _gradient(x: np.ndarray, y: np.ndarray, W: np.ndarray,
 
 
 def reference_training(images: np.ndarray, labels: np.ndarray, batch_size: int, steps: int,
-                       learning_rate: float, *, scale: float = 1.0,
-                       repeat: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                       learning_rate: float, *, scale: float = 1.0, repeat: bool = True,
+                       start: tuple[np.ndarray, np.ndarray] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Plain gradient descent from zeros on the documented global batches: step k uses the
     examples k·B .. k·B + B - 1 of the data repeated end to end. ``scale`` multiplies every
     step (2: each of two replicas averaged over its own half); ``repeat=False`` stops when the
-    data runs out (a missing .repeat())."""
+    data runs out (a missing .repeat()); ``start``: (W, b) to start from instead of zeros."""
     x_all, n = images.astype(np.float64), len(images)
-    W, b = np.zeros((PIXELS, CLASSES)), np.zeros(CLASSES)
+    W, b = (np.zeros((PIXELS, CLASSES)), np.zeros(CLASSES)) if start is None else (
+        np.array(start[0], np.float64), np.array(start[1], np.float64))
     for k in range(steps if repeat else min(steps, n // batch_size)):
         batch = (k * batch_size + np.arange(batch_size)) % n
         grad_W, grad_b = _gradient(x_all[batch], labels[batch], W, b)
