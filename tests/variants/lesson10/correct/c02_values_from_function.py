@@ -1,6 +1,6 @@
 """Correct: no tf.data in training; each global batch is cut in two by hand
-(experimental_distribute_values_from_function), the step runs eagerly, and the replicas'
-gradients are all-reduced inside strategy.run, and the first replica's sums update W and b."""
+(experimental_distribute_values_from_function), the step runs eagerly, and each gradient is
+summed over the replicas on its own (strategy.reduce in cross-replica context)."""
 
 import numpy as np
 import tensorflow as tf
@@ -27,8 +27,7 @@ def distributed_train(images, labels, global_batch_size, steps, learning_rate):
             logits = tf.matmul(x, W) + b
             per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
-        grads = tape.gradient(loss, [W, b])
-        return tf.distribute.get_replica_context().all_reduce("sum", grads)
+        return tape.gradient(loss, [W, b])
 
     for k in range(steps):
         batch = (k * global_batch_size + np.arange(global_batch_size)) % n
@@ -40,7 +39,6 @@ def distributed_train(images, labels, global_batch_size, steps, learning_rate):
 
         x, y = strategy.experimental_distribute_values_from_function(replica_part)
         grad_W, grad_b = strategy.run(step, args=(x, y))
-        # Every replica holds the same sums: take the first replica's.
-        W.assign_sub(learning_rate * strategy.experimental_local_results(grad_W)[0])
-        b.assign_sub(learning_rate * strategy.experimental_local_results(grad_b)[0])
+        W.assign_sub(learning_rate * strategy.reduce("SUM", grad_W, axis=None))
+        b.assign_sub(learning_rate * strategy.reduce("SUM", grad_b, axis=None))
     return W, b
