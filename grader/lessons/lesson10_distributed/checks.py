@@ -122,6 +122,12 @@ def _spec_text(spec: Any) -> str:
     return "something else"
 
 
+def _cap(n: int, batch_size: int) -> int:
+    """Batches read per pass: one epoch and two more, so an endless dataset still stops (and
+    an endless one of 1,000 big batches does not fill the learner's memory)."""
+    return -(-n // batch_size) + 2
+
+
 def _index(images: np.ndarray) -> dict[bytes, int]:
     return {row.tobytes(): i for i, row in enumerate(images)}
 
@@ -163,8 +169,9 @@ def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
     return found
 
 
-def _order(one_pass: dict[str, Any]) -> list[int]:
-    return [i for batch in one_pass["batches"] for i in batch]
+def _order(one_pass: dict[str, Any], n: int | None = None) -> list[int]:
+    """The examples of a pass in the order they came (the first ``n`` of them)."""
+    return [i for batch in one_pass["batches"] for i in batch][:n]
 
 
 NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffled. Add "
@@ -186,7 +193,7 @@ def test_dataset_of_batches(learner, rng, seed):
     images, labels = _examples(rng, 40)
     what = _call(40, 8)
     (description,) = _datasets(learner, seed, images, labels, 8, [int(rng.integers(1000))],
-                               passes=1, max_batches=50)
+                               passes=1, max_batches=_cap(40, 8))
     _passes(description, images, labels, what)
 
 
@@ -202,7 +209,8 @@ def test_dataset_every_example_once(learner, rng, seed):
     images, labels = _examples(rng, n)
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
-                               [int(rng.integers(1000))], passes=2, max_batches=3 * n)
+                               [int(rng.integers(1000))], passes=2,
+                               max_batches=_cap(n, batch_size))
     passes = _passes(description, images, labels, what)
     if description.get("cardinality") == -1 or any(p["more"] for p in passes):
         fail(f"{what} never ends: one pass over it should be one epoch ({n // batch_size} "
@@ -232,7 +240,7 @@ def test_dataset_batch_sizes(learner, rng, seed):
     images, labels = _examples(rng, n)
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
-                               [int(rng.integers(1000))], passes=1, max_batches=3 * n)
+                               [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
     (one_pass,) = _passes(description, images, labels, what)
     expected = [batch_size] * (n // batch_size) + [n % batch_size]
     sizes = [len(batch) for batch in one_pass["batches"]][:len(expected)]
@@ -260,9 +268,9 @@ def test_dataset_is_shuffled(learner, rng, seed):
     images, labels = _examples(rng, n)
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
-                               [int(rng.integers(1000))], passes=1, max_batches=3 * n)
+                               [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
     (one_pass,) = _passes(description, images, labels, what)
-    order = np.array(_order(one_pass))
+    order = np.array(_order(one_pass, n))
     if len(order) < 2 or np.array_equal(order, np.arange(len(order))):
         fail(f"{what}: {NOT_SHUFFLED}")
     blocks = [sorted(batch) for batch in one_pass["batches"]]
@@ -289,8 +297,8 @@ def test_dataset_order_follows_seed(learner, rng, seed):
     images, labels = _examples(rng, n)
     first, second = (int(s) for s in rng.choice(1000, 2, replace=False))
     found = _datasets(learner, seed, images, labels, batch_size, [first, first, second],
-                      passes=2, max_batches=3 * n)
-    orders = [[_order(p) for p in _passes(d, images, labels, _call(n, batch_size, s))]
+                      passes=2, max_batches=_cap(n, batch_size))
+    orders = [[_order(p, n) for p in _passes(d, images, labels, _call(n, batch_size, s))]
               for d, s in zip(found, (first, first, second), strict=True)]
     if orders[0][0] == list(range(n)):
         fail(f"{_call(n, batch_size, first)}: {NOT_SHUFFLED}")
@@ -316,8 +324,8 @@ def test_dataset_reshuffles_each_epoch(learner, rng, seed):
     images, labels = _examples(rng, n)
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
-                               [int(rng.integers(1000))], passes=2, max_batches=3 * n)
-    first, second = (_order(p) for p in _passes(description, images, labels, what))
+                               [int(rng.integers(1000))], passes=2, max_batches=_cap(n, batch_size))
+    first, second = (_order(p, n) for p in _passes(description, images, labels, what))
     if first == list(range(n)):
         fail(f"{what}: {NOT_SHUFFLED}")
     if first == second:
