@@ -66,6 +66,13 @@ class Lesson:
         doc = (self.module().__doc__ or self.stem).strip()
         return doc.splitlines()[0].rstrip(".")
 
+    @property
+    def logical_devices(self) -> int:
+        """How many devices its learner processes see: its checks' ``LOGICAL_DEVICES``, else 1
+        (see :mod:`grader.learner.devices`)."""
+        count = getattr(self.module(), "LOGICAL_DEVICES", 1)
+        return count if type(count) is int and count >= 1 else 1
+
     def checks(self) -> list[CheckInfo]:
         return checks_in(self.module())
 

@@ -18,9 +18,11 @@ MAX_GRAPH_BYTES = 8 * 2**20
 
 # The subset of tensorflow/core/framework/{graph,function,node_def}.proto read here, with the
 # same field numbers: GraphDef.node = 1, GraphDef.library = 2, FunctionDefLibrary.function = 1,
-# FunctionDef.node_def = 3, NodeDef.name = 1, NodeDef.op = 2. Other fields are skipped.
+# FunctionDef.node_def = 3, NodeDef.name = 1, NodeDef.op = 2, NodeDef.input = 3. Other fields
+# are skipped.
 _MESSAGES = {
-    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False)],
+    "NodeDef": [("name", 1, "string", False), ("op", 2, "string", False),
+                ("input", 3, "string", True)],
     "FunctionDef": [("node_def", 3, "NodeDef", True)],
     "FunctionDefLibrary": [("function", 1, "FunctionDef", True)],
     "GraphDef": [("node", 1, "NodeDef", True), ("library", 2, "FunctionDefLibrary", False)],
@@ -58,6 +60,16 @@ def _parse(serialized: bytes) -> Any:
         return _graph_def_class().FromString(serialized)
     except (DecodeError, RecursionError, ValueError) as exc:
         raise GraphError(f"the traced graph could not be read ({exc})") from None
+
+
+def node_inputs(serialized: bytes) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The top-level nodes of a serialized ``GraphDef``: name -> (op type, input node names),
+    inputs without their ``:output`` suffix and control inputs without their ``^``."""
+    found = {}
+    for node in _parse(serialized).node:
+        inputs = tuple(name.lstrip("^").split(":")[0] for name in node.input)
+        found[node.name] = (node.op, inputs)
+    return found
 
 
 def nodes(serialized: bytes) -> list[tuple[str, str]]:

@@ -134,7 +134,7 @@ def grade_submission(
         isolate = machine_capabilities().isolated
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
-        total_timeout=total_timeout, isolate=isolate,
+        total_timeout=total_timeout, isolate=isolate, logical_devices=lesson.logical_devices,
     ) as session:
         session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)

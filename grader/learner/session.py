@@ -63,6 +63,7 @@ class LearnerSession:
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         cpu_seconds: int | None = None,
         isolate: bool = False,
+        logical_devices: int = 1,
     ) -> None:
         self.zygote = zygote
         self.module_name = module_name
@@ -71,6 +72,7 @@ class LearnerSession:
         self.total_timeout = total_timeout
         self._deadline = time.monotonic() + total_timeout
         self.memory_limit = memory_limit
+        self.logical_devices = logical_devices
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
@@ -146,7 +148,8 @@ class LearnerSession:
             raise self._import_failure
         if self._child is not None:
             return self._child
-        self._child = self.zygote.fork(self.workdir, self.policy)
+        self._child = self.zygote.fork(self.workdir, self.policy,
+                                       logical_devices=self.logical_devices)
         self.processes_started += 1
         self._await_sandbox(self._child)
         where = f"importing {self.display_name}"
@@ -182,6 +185,12 @@ class LearnerSession:
             raise InfrastructureError(
                 f"cannot isolate the learner process: {why} "
                 f"(grading {self.display_name}); please report this message"
+            )
+        if "devices" in hello:
+            self._kill()
+            raise InfrastructureError(
+                f"cannot give the learner process {self.logical_devices} logical devices: "
+                f"{str(hello['devices'])[:300]}"
             )
 
     def _timed_exchange(

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from grader.learner import sandbox, wire
+from grader.learner.devices import configure as configure_devices
 from grader.learner.plain import to_plain
 
 _state: dict[str, Any] = {"module": None, "source": None, "label": None}
@@ -143,11 +144,13 @@ def serve(sock: socket.socket) -> None:
         wire.send_message(sock, _handle(request))
 
 
-def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, Any]) -> None:
+def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, Any],
+               devices: tuple[int, str] = (1, "cpu")) -> None:
     """Entry point of a freshly forked learner process; never returns.
 
-    Before any learner code runs it isolates itself (see :mod:`grader.learner.sandbox`) and
-    tells the trusted side whether that worked: this first message cannot come from learner code.
+    Before any learner code runs it isolates itself (see :mod:`grader.learner.sandbox`), makes
+    the ``devices`` its lesson asks for (how many, of which kind: see :mod:`.devices`), and tells
+    the trusted side whether that worked: this first message cannot come from learner code.
     """
     code = 0
     zygote = os.getppid()
@@ -159,7 +162,12 @@ def child_main(control_fd: int, output_fd: int, workdir: str, policy: dict[str, 
         except (sandbox.SandboxError, OSError) as exc:
             wire.send_message(sock, {"sandbox": f"error: {exc}"})
             raise
-        wire.send_message(sock, {"sandbox": "ok"})
+        hello = {"sandbox": "ok"}
+        try:
+            configure_devices(*devices)
+        except Exception as exc:  # TensorFlow's devices were already initialised
+            hello["devices"] = f"{type(exc).__name__}: {exc}"[:300]
+        wire.send_message(sock, hello)
         os.chdir(workdir)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)

@@ -129,15 +129,18 @@ class Zygote:
                 self.restarts += 1
         raise AssertionError("unreachable")
 
-    def fork(self, workdir: str, policy: Policy | None = None) -> Child:
-        """Start a fresh learner process working in ``workdir``, isolated as ``policy`` says."""
+    def fork(self, workdir: str, policy: Policy | None = None, *,
+             logical_devices: int = 1) -> Child:
+        """Start a fresh learner process working in ``workdir``, isolated as ``policy`` says,
+        with ``logical_devices`` devices of the zygote's kind (see :mod:`.devices`)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_read, out_write = os.pipe()
         try:
             with self._lock:
                 reply = self._request(
                     {"op": "fork", "workdir": workdir,
-                     "policy": (policy or Policy()).to_dict()},
+                     "policy": (policy or Policy()).to_dict(),
+                     "logical_devices": int(logical_devices)},
                     [theirs.fileno(), out_write],
                 )
         finally:
@@ -253,7 +256,8 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 sock.close()
                 worker.child_main(fds[0], fds[1], str(request["workdir"]),
-                                  request.get("policy") or {})
+                                  request.get("policy") or {},
+                                  devices=(int(request.get("logical_devices") or 1), device))
             for received in fds:
                 os.close(received)
             wire.send_message(sock, {"pid": pid})

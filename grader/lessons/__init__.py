@@ -3,7 +3,10 @@ of its grading. Adding a lesson is one such folder, plus ``exercises/``, ``solut
 ``course/lessonN.md``; the registry (:mod:`grader.curriculum`) finds it here.
 
 - ``checks.py``: the graded checks, pytest tests run in the trusted process (see
-  :mod:`grader.check`); its docstring's first line is the lesson's title.
+  :mod:`grader.check`); its docstring's first line is the lesson's title. It may declare
+  ``LOGICAL_DEVICES = 2``: the lesson's learner processes (and its figures' worker) then see
+  two logical devices, made before TensorFlow runs an op (see :mod:`grader.learner.devices`),
+  for lessons about ``tf.distribute``; every other lesson's see one.
 - ``probes.py``: trusted helpers that run *inside* the learner process. A probe calls the
   learner's functions with the inputs a check chose and returns plain data (numbers, arrays, a
   graph's bytes). It judges nothing: code in the learner process can rewrite it.

@@ -34,7 +34,12 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import tensorflow as tf
 
+    from grader.curriculum import find_lesson
+    from grader.learner.devices import configure
+
     jobs = json.loads(argv[0])
+    # Before any op: as many logical devices as the most demanding lesson declares.
+    configure(max([find_lesson(job["stem"]).logical_devices for job in jobs] + [1]))
     split = None
     if "--mnist" in argv[1:]:
         from grader.data.mnist import grading_split

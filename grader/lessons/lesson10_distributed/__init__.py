@@ -1,0 +1,1 @@
+"""Lesson 10's grading: ``checks`` (trusted side), ``probes`` (learner side), ``figures`` (site)."""

@@ -1,0 +1,181 @@
+"""Learner side probes for lesson 10: the learner's tf.data pipeline and distributed training.
+
+They report plain facts for the checks to judge: the batches a dataset yields, pass after pass;
+its serialized graph (which transformations it chains); which MirroredStrategy objects were made,
+how often a step ran on their replicas, and every variable made during training (shape, device,
+final value). They judge nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from grader.learner.plain import type_name
+from grader.learner.worker import current_label
+
+#: No more variables than this are reported (a model of lesson 3 has two, Keras a few more).
+MAX_VARIABLES = 50
+
+
+def devices() -> dict[str, int]:
+    """How many logical CPUs and GPUs this learner process has."""
+    return {kind: len(tf.config.list_logical_devices(kind)) for kind in ("CPU", "GPU")}
+
+
+def device_count(module: ModuleType) -> dict[str, int]:
+    """The devices of the learner process (for the grader's own tests of its set-up)."""
+    return devices()
+
+
+# -- make_dataset ---------------------------------------------------------------------------
+
+
+def _element(value: Any) -> Any:
+    return value.numpy() if hasattr(value, "numpy") else value
+
+
+def _spec(spec: Any) -> Any:
+    """An element_spec as plain data: a TensorSpec as {"shape", "dtype"}, tuples kept."""
+    if isinstance(spec, tf.TensorSpec):
+        shape = None if spec.shape.rank is None else [d for d in spec.shape.as_list()]
+        return {"shape": shape, "dtype": spec.dtype.name}
+    if type(spec) in (tuple, list):
+        return [_spec(part) for part in spec]
+    return {"type": type_name(spec)}
+
+
+def _passes(dataset: Any, passes: int, max_batches: int) -> list[dict[str, Any]]:
+    """Iterate ``dataset`` ``passes`` times (each ``for`` is one epoch); at most ``max_batches``
+    batches each, so an endless dataset still returns."""
+    found = []
+    for _ in range(passes):
+        batches, more = [], False
+        for count, element in enumerate(dataset):
+            if count == max_batches:
+                more = True
+                break
+            if type(element) in (tuple, list) and len(element) == 2:
+                batches.append([_element(element[0]), _element(element[1])])
+            else:
+                batches.append({"type": type_name(element)})
+        found.append({"batches": batches, "more": more})
+    return found
+
+
+def _describe(dataset: Any, passes: int, max_batches: int) -> dict[str, Any]:
+    if not isinstance(dataset, tf.data.Dataset):
+        return {"type": type_name(dataset), "is_dataset": False}
+    return {
+        "type": type_name(dataset),
+        "is_dataset": True,
+        "element_spec": _spec(dataset.element_spec),
+        "cardinality": int(dataset.cardinality()),
+        "passes": _passes(dataset, passes, max_batches),
+    }
+
+
+def datasets(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_size: int,
+             seeds: list[int], passes: int, max_batches: int) -> list[dict[str, Any]]:
+    """make_dataset(images, labels, batch_size, seed) for each seed in turn (all in this one
+    call), each iterated ``passes`` times."""
+    found = []
+    for seed in seeds:
+        current_label(f"make_dataset(images, labels, batch_size={batch_size}, seed={seed}) "
+                      f"with {len(images)} images")
+        dataset = module.make_dataset(images, labels, batch_size, seed)
+        current_label(f"iterating over make_dataset(images, labels, {batch_size}, {seed})")
+        found.append(_describe(dataset, passes, max_batches))
+    return found
+
+
+def dataset_graph(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_size: int,
+                  dataset_seed: int) -> dict[str, Any]:
+    """The serialized GraphDef of make_dataset's dataset (its transformations are its nodes)."""
+    current_label(f"make_dataset(images, labels, batch_size={batch_size}, seed={dataset_seed})")
+    dataset = module.make_dataset(images, labels, batch_size, dataset_seed)
+    if not isinstance(dataset, tf.data.Dataset):
+        return {"type": type_name(dataset), "is_dataset": False}
+    try:
+        graph = dataset._as_serialized_graph(
+            external_state_policy=tf.data.experimental.ExternalStatePolicy.IGNORE)
+    except Exception as exc:  # a dataset TensorFlow cannot serialize
+        return {"type": type_name(dataset), "is_dataset": True,
+                "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"type": type_name(dataset), "is_dataset": True,
+            "graph": np.frombuffer(graph.numpy(), dtype=np.uint8)}
+
+
+# -- distributed_train ----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _watching_strategies(made: list[int], runs: list[int]) -> Iterator[None]:
+    """Record each MirroredStrategy made (its number of replicas) and each time a function was
+    run on its replicas (``strategy.run``, and Keras' ``fit`` which calls it), with how many."""
+    from tensorflow.python.distribute import mirrored_strategy
+
+    strategy_class = mirrored_strategy.MirroredStrategy
+    extended_class = mirrored_strategy.MirroredExtended
+    original_init = strategy_class.__init__
+    original_call = extended_class._call_for_each_replica
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        made.append(int(self.num_replicas_in_sync))
+
+    def call_for_each_replica(self: Any, fn: Any, args: Any, kwargs: Any) -> Any:
+        runs.append(len(self.worker_devices))
+        return original_call(self, fn, args, kwargs)
+
+    strategy_class.__init__ = init
+    extended_class._call_for_each_replica = call_for_each_replica
+    try:
+        yield
+    finally:
+        strategy_class.__init__ = original_init
+        extended_class._call_for_each_replica = original_call
+
+
+def _plain_variable(value: Any) -> Any:
+    """A Keras variable as the tf.Variable it holds; anything else unchanged."""
+    inner = getattr(value, "value", None)
+    if not isinstance(value, tf.Variable) and isinstance(inner, tf.Variable):
+        return inner
+    return value
+
+
+def distributed_train(module: ModuleType, images: np.ndarray, labels: np.ndarray,
+                      global_batch_size: int, steps: int, learning_rate: float) -> dict[str, Any]:
+    """distributed_train(...)'s (W, b), and what happened while it ran."""
+    made: list[int] = []
+    runs: list[int] = []
+    created: list[Any] = []
+
+    def record(next_creator: Any, **kwargs: Any) -> Any:
+        variable = next_creator(**kwargs)
+        created.append(variable)
+        return variable
+
+    current_label(f"distributed_train(images, labels, global_batch_size={global_batch_size}, "
+                  f"steps={steps}, learning_rate={learning_rate})")
+    with _watching_strategies(made, runs), tf.variable_creator_scope(record):
+        result = module.distributed_train(images, labels, global_batch_size, steps,
+                                          learning_rate)
+    if type(result) in (tuple, list):
+        result = type(result)(_plain_variable(part) for part in result)
+    variables = []
+    for variable in created[:MAX_VARIABLES]:
+        try:
+            value = variable.numpy()
+        except Exception:  # made inside a tf.function's graph, without a value here
+            value = None
+        variables.append({"type": type_name(variable), "device": str(variable.device),
+                          "shape": [int(d) for d in variable.shape], "value": value})
+    return {"result": result, "strategies": made, "replica_runs": runs[:1000],
+            "variables": variables, "devices": devices()}

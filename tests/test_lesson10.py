@@ -1,0 +1,132 @@
+"""Lesson 10's set-up: logical devices declared by a lesson and made in its learner processes,
+the trusted-side verdicts on training results and pipelines, and `grade batch` on lesson 10."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.check import CheckFailed
+from grader.curriculum import find_lesson, lessons
+from grader.graphs import _graph_def_class, nodes
+from grader.learner.session import LearnerSession
+from grader.lessons.lesson10_distributed import checks
+from grader.runner import machine_capabilities
+from tests.conftest import REPO
+
+LESSON10 = find_lesson("lesson10")
+GRADE = str(Path(sys.executable).parent / "grade")
+
+
+def test_only_lesson10_asks_for_two_devices():
+    assert LESSON10.logical_devices == 2
+    assert {lesson.name: lesson.logical_devices for lesson in lessons()
+            if lesson is not LESSON10} == {lesson.name: 1 for lesson in lessons()
+                                           if lesson is not LESSON10}
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_forked_learner_process_has_the_devices_its_lesson_declares(zygote, count):
+    """The experiment behind LOGICAL_DEVICES: the zygote imported TensorFlow but ran no op, so
+    its forked child can still split its CPU (isolated, where the machine allows it)."""
+    stub = REPO / "exercises" / LESSON10.filename
+    with LearnerSession(zygote, stub, module_name=LESSON10.stem, logical_devices=count,
+                        isolate=machine_capabilities().isolated) as session:
+        found = session.run(f"{LESSON10.stem}:device_count", label="devices", seed=1)
+    assert found == {"CPU": count, "GPU": 0}
+
+
+def test_devices_cannot_be_split_once_tensorflow_has_run_an_op():
+    code = ("import tensorflow as tf\n"
+            "from grader.learner.devices import configure\n"
+            "tf.constant(1.0) + 1\n"
+            "try:\n    configure(2)\nexcept RuntimeError:\n    print('refused')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, CUDA_VISIBLE_DEVICES="-1"))
+    assert done.stdout.strip() == "refused", done.stderr[-500:]
+
+
+def _data(seed: int = 0):
+    return checks._examples(np.random.default_rng(seed), 96)
+
+
+def _verdict(got, steps: int = 8) -> str:
+    images, labels = _data()
+    try:
+        checks._judge_training(got, images, labels, 32, steps, 0.3, "training")
+    except CheckFailed as failed:
+        return str(failed)
+    return "passed"
+
+
+def test_the_grader_descent_passes_and_float32_rounding_too():
+    images, labels = _data()
+    W, b = checks.reference_training(images, labels, 32, 8, 0.3)
+    assert _verdict((W, b)) == "passed"
+    assert _verdict((W.astype(np.float32), b.astype(np.float32))) == "passed"
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"scale": 2.0}, "twice too large"),
+    ({"scale": 0.5}, "half as large"),
+    ({"scale": 32.0}, "global_batch_size times too large"),
+    ({"repeat": False}, "when the data ran out"),
+])
+def test_known_mistakes_are_named(options, named):
+    images, labels = _data()
+    assert named in _verdict(checks.reference_training(images, labels, 32, 8, 0.3, **options))
+
+
+def test_other_wrong_training_gets_the_generic_message():
+    images, labels = _data()
+    W, b = checks.reference_training(images[::-1].copy(), labels[::-1].copy(), 32, 8, 0.3)
+    assert "away from plain gradient descent" in _verdict((W, b))
+    assert "still zeros" in _verdict((np.zeros((784, 10)), np.zeros(10)))
+
+
+def _graph(*chain: str) -> bytes:
+    """A GraphDef of dataset nodes, each the input of the next, the last one returned."""
+    graph = _graph_def_class()()
+    previous = None
+    for number, op in enumerate(chain):
+        node = graph.node.add(name=f"{op}/_{number}", op=op)
+        if previous is not None:
+            node.input.append(previous)
+        node.input.append(f"Const/_{number}")
+        previous = node.name
+    graph.node.add(name="dataset", op="_Retval").input.append(f"{previous}:0")
+    return graph.SerializeToString()
+
+
+def test_the_pipeline_chain_is_read_from_the_output_back():
+    chain = checks._dataset_chain(nodes(_graph(
+        "TensorSliceDataset", "ShuffleDatasetV3", "BatchDatasetV2", "PrefetchDataset")))
+    assert chain == ["PrefetchDataset", "BatchDatasetV2", "ShuffleDatasetV3",
+                     "TensorSliceDataset"]
+    assert checks._dataset_chain(nodes(_graph("TensorSliceDataset"))) == ["TensorSliceDataset"]
+
+
+@pytest.mark.slow
+def test_grade_batch_grades_a_lesson10_submission(tmp_path):
+    classdir = tmp_path / "class"
+    for student, source in (("ann", REPO / "solutions" / LESSON10.filename),
+                            ("ben", REPO / "exercises" / LESSON10.filename)):
+        (classdir / student).mkdir(parents=True)
+        (classdir / student / LESSON10.filename).write_bytes(source.read_bytes())
+    out = tmp_path / "out"
+    done = subprocess.run([GRADE, "batch", str(classdir), "--out", str(out), "--jobs", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr + done.stdout
+    with (out / "grades.csv").open(encoding="utf-8") as table:
+        rows = {(row["student"], row["lesson"]): row for row in csv.DictReader(table)}
+    assert {key: (row["status"], float(row["score"]), float(row["max_score"]))
+            for key, row in rows.items()} == {
+        ("ann", "lesson10"): ("graded", LESSON10.max_points, LESSON10.max_points),
+        ("ben", "lesson10"): ("graded", 0.0, LESSON10.max_points),
+    }
