@@ -82,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
+    gradescope = commands.add_parser(
+        "gradescope", help="instructors: the autograder zip for Gradescope's Upload autograder")
+    gradescope.add_argument("--out", type=Path, required=True, metavar="ZIP",
+                            help="the zip to write, e.g. autograder.zip")
+    gradescope.add_argument("--lessons", metavar="1,2,...",
+                            help="lessons it grades (default: every lesson)")
+    gradescope.add_argument("--checks", type=Path, metavar="DIR",
+                            help="your hidden check modules, shipped in the zip")
+    gradescope.add_argument("--hidden-visibility", choices=("after_published", "hidden"),
+                            default="after_published",
+                            help="when students see hidden checks (default after_published)")
+    gradescope.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
+                            help=f"as for grade batch (default {CALL_TIMEOUT_S:g})")
+    gradescope.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
+                            metavar="SECONDS", help=f"as for grade batch (default "
+                            f"{TOTAL_TIMEOUT_S:g})")
     site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
     site.add_argument("--out", type=Path, metavar="DIR",
                       help="the folder to build into (default: build/site in the course)")
@@ -135,6 +151,14 @@ def _run(argv: list[str], console: Console) -> int:
         from grader.commands import site
 
         return site.main(out=args.out, console=console, figures=args.figures)
+
+    if args.command == "gradescope":
+        from grader.commands import gradescope
+
+        return gradescope.main(out=args.out, console=console, lessons=_lesson_list(args.lessons),
+                               checks=args.checks, call_timeout=args.timeout,
+                               total_timeout=args.total_timeout,
+                               hidden_visibility=args.hidden_visibility)
 
     if args.command == "notebooks":
         from grader.commands import notebooks
