@@ -10,6 +10,8 @@
 #   TF_COURSE_PYTHON      the Python to build it with (default: python3.13 ... python3.11, python3)
 #   TF_COURSE_SYSTEM_SITE_PACKAGES=1   let the environment see that Python's packages (reuse an
 #                         installed TensorFlow instead of downloading it)
+#   TF_COURSE_SITE_PACKAGES=DIR[:DIR]  also see the packages in these folders (an image's own
+#                         environment), after the environment's own
 #   PIP_NO_INDEX=1, PIP_FIND_LINKS=DIR pip's own: install offline from a local wheelhouse
 set -euo pipefail
 
@@ -54,6 +56,10 @@ if [ "${TF_COURSE_SYSTEM_SITE_PACKAGES:-0}" = "1" ]; then
 fi
 "$PYTHON" -m venv "${VENV_OPTIONS[@]}" "$VENV"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+if [ -n "${TF_COURSE_SITE_PACKAGES:-}" ]; then
+  PURELIB="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+  tr ':' '\n' <<< "$TF_COURSE_SITE_PACKAGES" > "$PURELIB/tf-course-extra-site.pth"
+fi
 
 TENSORFLOW="$(head -n 1 "$SOURCE/tensorflow.txt")"       # e.g. tensorflow-cpu==2.21.*
 WANTED="${TENSORFLOW##*==}"; WANTED="${WANTED%\*}"         # e.g. 2.21.

@@ -1,0 +1,322 @@
+"""``grade gradescope`` as Gradescope runs it: build the zip, unpack it into a fresh
+AUTOGRADER_ROOT, run its ``setup.sh`` offline into a new virtual environment (the course wheel
+pip-installed from the zip with no index), then ``run_autograder`` on one submission per root,
+and check every results.json against Gradescope's specification and against
+``grade lessonN --submission FILE --json`` for the same file.
+
+The environment reuses this machine's TensorFlow (``--system-site-packages`` and the test's own
+site-packages, after the environment's own) instead of downloading 200 MB; the grader itself is
+the wheel from the zip, which the autograder checks by its digest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.batch.records import from_results
+from grader.curriculum import find_lesson
+from grader.gradescope import submission as found_files
+from grader.gradescope.results import Document, Graded
+from grader.notebooks.extract import notebook_module
+from grader.results import CheckResult, GradingResults
+from tests.conftest import REPO, VARIANTS, expected_failures
+from tests.test_cli import ENV, GRADE
+
+SETUP_TIMEOUT_S = 600
+RUN_TIMEOUT_S = 600
+VISIBILITIES = {"visible", "hidden", "after_due_date", "after_published"}
+TOP_KEYS = {"score", "execution_time", "output", "output_format", "test_output_format",
+            "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",
+            "leaderboard"}
+TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output",
+             "output_format", "tags", "visibility", "extra_data"}
+BUGGY = VARIANTS / "lesson2" / "buggy" / "b01_sum_not_mean.py"
+
+
+def check_schema(document: dict) -> None:
+    """results.json as Gradescope's autograder specification describes it."""
+    assert set(document) <= TOP_KEYS, set(document) - TOP_KEYS
+    for key in ("score", "execution_time", "output", "tests"):
+        assert key in document, key
+    assert isinstance(document["score"], int | float) and document["score"] >= 0
+    assert isinstance(document["execution_time"], int | float)
+    assert document["execution_time"] >= 0
+    assert isinstance(document["output"], str) and document["output"].strip()
+    for key in ("visibility", "stdout_visibility"):
+        assert document.get(key, "visible") in VISIBILITIES
+    assert document.get("stdout_visibility") == "hidden"  # tracebacks, logs: instructors only
+    assert isinstance(document["tests"], list)
+    for test in document["tests"]:
+        assert set(test) <= TEST_KEYS, set(test) - TEST_KEYS
+        for key in ("name", "score", "max_score", "status", "output", "visibility"):
+            assert key in test, (key, test)
+        assert isinstance(test["name"], str) and test["name"]
+        assert isinstance(test["score"], int | float) and isinstance(test["max_score"],
+                                                                     int | float)
+        assert 0 <= test["score"] <= test["max_score"]
+        assert test["status"] in ("passed", "failed")
+        assert test["visibility"] in VISIBILITIES
+        assert isinstance(test["output"], str)
+        if test["status"] == "passed":
+            assert "Hint:" not in test["output"]  # hints for failed checks only
+    assert document["score"] == pytest.approx(sum(t["score"] for t in document["tests"]))
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The zip built by the CLI, unpacked, and set up offline into a fresh environment."""
+    base = tmp_path_factory.mktemp("gradescope")
+    zip_path = base / "autograder.zip"
+    started = time.monotonic()
+    built = subprocess.run([GRADE, "gradescope", "--out", str(zip_path), "--lessons", "1,2"],
+                           env=ENV, cwd=base, capture_output=True, text=True, timeout=300)
+    build_s = time.monotonic() - started
+    assert built.returncode == 0, built.stderr + built.stdout
+    source = base / "source"
+    with zipfile.ZipFile(zip_path) as archive:
+        names = set(archive.namelist())
+        archive.extractall(source)
+        for info in archive.infolist():  # zipfile drops modes: keep the scripts' x bits
+            (source / info.filename).chmod((info.external_attr >> 16) & 0o777)
+    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt",
+            "data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz",
+            "data/mnist/README.txt"} <= names
+    assert any(name.startswith("wheels/tf_course-") for name in names)
+    config = json.loads((source / "autograder.json").read_text())
+    assert config["lessons"] == ["lesson1_warmup", "lesson2_linear_regression"]
+    assert (source / "tensorflow.txt").read_text().strip() == "tensorflow-cpu==2.21.*"
+
+    venv = base / "venv"
+    env = {key: value for key, value in ENV.items()
+           if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MNIST_DIR", "PIP_FIND_LINKS")}
+    env.update(
+        PATH="/usr/bin:/bin",
+        PIP_NO_INDEX="1",  # offline: nothing may come from an index
+        TF_COURSE_VENV=str(venv),
+        TF_COURSE_PYTHON=getattr(sys, "_base_executable", sys.executable),
+        TF_COURSE_SYSTEM_SITE_PACKAGES="1",
+        TF_COURSE_SITE_PACKAGES=sysconfig.get_path("purelib"),
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    started = time.monotonic()
+    setup = subprocess.run(["bash", str(source / "setup.sh")], env=env, cwd=source,
+                           capture_output=True, text=True, timeout=SETUP_TIMEOUT_S)
+    setup_s = time.monotonic() - started
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    # The grader is really installed from the zip's wheel into the new environment.
+    where = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import grader; print(grader.__file__)"], env=env, cwd=base,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(where).is_relative_to(venv), where
+    installer = next((venv / "lib").glob("python3*/site-packages/tf_course-*.dist-info"))
+    assert (installer / "RECORD").is_file()
+    origin = json.loads((installer / "direct_url.json").read_text())
+    assert origin["url"].startswith((source / "wheels").as_uri()) and "dir_info" not in origin
+    return {"base": base, "source": source, "env": env, "config": config,
+            "build_s": build_s, "setup_s": setup_s}
+
+
+def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tuple[dict, Path]:
+    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json."""
+    root = autograder["base"] / f"root-{name}"
+    shutil.copytree(autograder["source"], root / "source")
+    (root / "submission").mkdir()
+    for relative, data in files.items():
+        (root / "submission" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / relative).write_bytes(data)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope
+    env = {**autograder["env"], "AUTOGRADER_ROOT": str(root)}
+    started = time.monotonic()
+    done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    autograder.setdefault("runs", {})[name] = time.monotonic() - started
+    assert done.returncode == 0, done.stdout + done.stderr
+    document = json.loads((root / "results" / "results.json").read_text())
+    check_schema(document)
+    return document, root
+
+
+def grade_json(lesson: str, path: Path, tmp: Path) -> dict:
+    """``grade lessonN --submission FILE --json OUT``'s results.json."""
+    out = tmp / f"{lesson}-{path.stem}.json"
+    subprocess.run([GRADE, lesson, "--submission", str(path), "--json", str(out)], env=ENV,
+                   cwd=tmp, capture_output=True, timeout=RUN_TIMEOUT_S)
+    return json.loads(out.read_text())
+
+
+def scores_by_check(document: dict) -> dict[str, float]:
+    return {t["extra_data"]["check"]: t["score"] for t in document["tests"]
+            if "check" in t.get("extra_data", {})}
+
+
+def assert_same_as_grade(document: dict, lesson: str, path: Path, tmp: Path) -> dict:
+    expected = grade_json(lesson, path, tmp)
+    assert scores_by_check(document) == scores_by_check(expected)
+    assert document["score"] == pytest.approx(expected["score"])
+    return expected
+
+
+@pytest.mark.slow
+def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Path) -> None:
+    solution = REPO / "solutions" / "lesson1_warmup.py"
+    document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
+    expected = assert_same_as_grade(document, "lesson1", solution, tmp_path)
+    assert document["score"] == expected["max_score"] == 17
+    assert all(t["status"] == "passed" for t in document["tests"])
+    assert all(t["output"] == "" for t in document["tests"] if t["visibility"] == "visible")
+    assert document["extra_data"]["grader_version"].startswith(
+        autograder["config"]["grader_version"] + "+" + autograder["config"]["grader_digest"][:12])
+    details = [t for t in document["tests"] if t["visibility"] == "hidden"]
+    assert len(details) == 1 and "sandbox:" in details[0]["output"]
+    assert details[0]["max_score"] == 0
+    assert (root / "grading" / solution.name).is_file()
+
+
+@pytest.mark.slow
+def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: Path) -> None:
+    stub = REPO / "exercises" / "lesson2_linear_regression.py"
+    document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
+    assert_same_as_grade(document, "lesson2", stub, tmp_path)
+    assert document["score"] == 0
+    failed = [t for t in document["tests"] if t["status"] == "failed"]
+    assert failed and all("Hint:" in t["output"] for t in failed)
+
+    document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
+    copy = tmp_path / stub.name
+    copy.write_bytes(BUGGY.read_bytes())
+    assert_same_as_grade(document, "lesson2", copy, tmp_path)
+    failing = {t["extra_data"]["check"] for t in document["tests"]
+               if t["status"] == "failed" and "check" in t["extra_data"]}
+    assert failing == expected_failures(BUGGY)
+    assert 0 < document["score"] < 21
+
+
+@pytest.mark.slow
+def test_syntax_error_is_zero_with_the_line(autograder: dict, tmp_path: Path) -> None:
+    broken = tmp_path / "lesson1_warmup.py"
+    broken.write_text("import tensorflow as tf\n\ndef make_counter(:\n    pass\n")
+    document, _ = run_autograder(autograder, "syntax", {broken.name: broken.read_bytes()})
+    assert_same_as_grade(document, "lesson1", broken, tmp_path)
+    assert document["score"] == 0
+    assert "SyntaxError" in document["output"] and "line 3" in document["output"]
+
+
+@pytest.mark.slow
+def test_notebook_is_graded_on_its_code(autograder: dict, tmp_path: Path) -> None:
+    solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Lesson 1"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": solution.splitlines(keepends=True)},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": ["counter = make_counter()\n", "print(counter())\n"]},
+    ]}
+    data = json.dumps(notebook).encode()
+    document, root = run_autograder(autograder, "notebook", {"lesson1_warmup.ipynb": data})
+    assert "notebook" in document["output"]
+    extracted = tmp_path / "lesson1_warmup.py"
+    (tmp_path / "lesson1_warmup.ipynb").write_bytes(data)
+    extracted.write_text(notebook_module(tmp_path / "lesson1_warmup.ipynb"))
+    assert (root / "grading" / "lesson1_warmup.py").read_text() == extracted.read_text()
+    assert_same_as_grade(document, "lesson1", extracted, tmp_path)
+    assert document["score"] == 17
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "files", "says"), [
+    ("misnamed", {"mine.py": b"def make_counter():\n    pass\n"},
+     "No lesson file found: this assignment grades lesson1_warmup.py or "
+     "lesson2_linear_regression.py, and you submitted mine.py"),
+    ("nothing", {}, "Nothing was submitted"),
+])
+def test_no_lesson_file_is_zero_with_a_message(autograder: dict, name: str,
+                                               files: dict[str, bytes], says: str) -> None:
+    document, _ = run_autograder(autograder, name, files)
+    assert document["score"] == 0
+    assert says in document["output"]
+    assert [t["visibility"] for t in document["tests"]] == ["hidden"]  # the details only
+
+
+@pytest.mark.slow
+def test_a_grader_fault_tells_the_student_to_tell_the_instructor(autograder: dict) -> None:
+    solution = REPO / "solutions" / "lesson1_warmup.py"
+    root = autograder["base"] / "root-fault-source"
+    shutil.copytree(autograder["source"], root)
+    config = json.loads((root / "autograder.json").read_text())
+    config["grader_digest"] = "0" * 64  # as if the image held another grader
+    (root / "autograder.json").write_text(json.dumps(config))
+    autograder["source"], saved = root, autograder["source"]
+    try:
+        document, where = run_autograder(autograder, "fault", {solution.name:
+                                                               solution.read_bytes()})
+    finally:
+        autograder["source"] = saved
+    assert document["score"] == 0
+    assert "tell your instructor" in document["output"]
+    assert "Traceback" not in document["output"]
+    [hidden] = document["tests"]
+    assert hidden["visibility"] == "hidden" and "is not the one this autograder" in hidden["output"]
+    assert "Traceback" in (where / "grader-fault.log").read_text()
+    assert not (where / "results" / "grader-fault.log").exists()
+
+
+@pytest.mark.slow
+def test_timings_are_reported(autograder: dict) -> None:
+    """Not an assertion on speed (the machine is shared): the figures, for the record."""
+    runs = autograder.get("runs", {})
+    print(f"\nbuild {autograder['build_s']:.1f} s, setup {autograder['setup_s']:.1f} s, runs "
+          + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in runs.items()))
+    assert autograder["build_s"] > 0
+
+
+# ---------------------------------------------------------------- fast: no container
+
+
+def test_one_lesson_assignment_takes_a_lone_file_of_any_name(tmp_path: Path) -> None:
+    lesson = find_lesson("lesson1")
+    (tmp_path / "my_answer.py").write_text("x = 1\n")
+    found, problem = found_files.find(tmp_path, [lesson])
+    assert not problem and [f.path.name for f in found] == ["my_answer.py"]
+    assert "graded as lesson1_warmup.py" in found[0].note
+    (tmp_path / "other.py").write_text("x = 2\n")
+    found, problem = found_files.find(tmp_path, [lesson])
+    assert not found and "you submitted my_answer.py, other.py" in problem
+
+
+def test_hidden_checks_take_the_zips_visibility() -> None:
+    lesson = find_lesson("lesson1")
+    visible = lesson.checks()[0]
+    results = GradingResults(lesson=lesson.stem, title=lesson.title, submission="x", sha256="0",
+                             grader_version="v", checks=[
+        CheckResult(id=visible.id, title=visible.title, max_points=visible.points,
+                    points=0.0, status="failed", message="wrong", hint="look closer at it"),
+        CheckResult(id="instructor_extra", title="an instructor's check", max_points=3,
+                    points=3.0, status="passed", hint="a hint nobody needs to see"),
+    ])
+    record = from_results("s", lesson, results, "v")
+    for visibility in ("hidden", "after_published"):
+        rendered = Document([Graded(lesson, record)], hidden_visibility=visibility).render(1.0)
+        check_schema(rendered)
+        first, hidden = rendered["tests"]
+        assert first["visibility"] == "visible" and "Hint: look closer" in first["output"]
+        assert hidden["visibility"] == visibility and hidden["output"] == ""
+        assert rendered["score"] == 3
+
+
+def test_bad_checks_folder_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run([GRADE, "gradescope", "--out", str(tmp_path / "a.zip"), "--checks",
+                           str(tmp_path / "nope")], env=ENV, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--checks" in done.stderr
+    assert not (tmp_path / "a.zip").exists()
+
