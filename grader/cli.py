@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
+    batch.add_argument("--lms", choices=("canvas", "moodle"),
+                       help="also write the gradebook CSV this LMS imports (needs --roster)")
+    batch.add_argument("--roster", type=Path, metavar="CSV",
+                       help="for --lms: a 'folder' column and the LMS's student identifiers")
+    batch.add_argument("--missing", choices=("zero", "blank"), default="zero",
+                       help="for --lms: a student with no file gets 0 or an empty cell "
+                       "(default zero)")
     gradescope = commands.add_parser(
         "gradescope", help="instructors: the autograder zip for Gradescope's Upload autograder")
     gradescope.add_argument("--out", type=Path, required=True, metavar="ZIP",
@@ -179,6 +186,9 @@ def _run(argv: list[str], console: Console) -> int:
             total_timeout=args.total_timeout,
             no_sandbox=args.no_sandbox,
             nbgrader_db=args.nbgrader_db,
+            lms=args.lms,
+            roster=args.roster,
+            missing=args.missing,
         )
 
     from grader.commands import lesson as lesson_command
