@@ -145,12 +145,19 @@ def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tupl
     return document, root
 
 
-def grade_json(lesson: str, path: Path, tmp: Path) -> dict:
-    """``grade lessonN --submission FILE --json OUT``'s results.json."""
-    out = tmp / f"{lesson}-{path.stem}.json"
-    subprocess.run([GRADE, lesson, "--submission", str(path), "--json", str(out)], env=ENV,
-                   cwd=tmp, capture_output=True, timeout=RUN_TIMEOUT_S)
-    return json.loads(out.read_text())
+class GradeJson:
+    """``grade lessonN --submission FILE --json OUT``, started now (it runs while the
+    autograder does) and read by :meth:`document`."""
+
+    def __init__(self, lesson: str, path: Path, tmp: Path) -> None:
+        self.out = tmp / f"{lesson}-{path.stem}.json"
+        self.process = subprocess.Popen(
+            [GRADE, lesson, "--submission", str(path), "--json", str(self.out)], env=ENV,
+            cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def document(self) -> dict:
+        self.process.wait(RUN_TIMEOUT_S)
+        return json.loads(self.out.read_text())
 
 
 def scores_by_check(document: dict) -> dict[str, float]:
@@ -158,8 +165,8 @@ def scores_by_check(document: dict) -> dict[str, float]:
             if "check" in t.get("extra_data", {})}
 
 
-def assert_same_as_grade(document: dict, lesson: str, path: Path, tmp: Path) -> dict:
-    expected = grade_json(lesson, path, tmp)
+def assert_same_as_grade(document: dict, grade: GradeJson) -> dict:
+    expected = grade.document()
     assert scores_by_check(document) == scores_by_check(expected)
     assert document["score"] == pytest.approx(expected["score"])
     return expected
@@ -168,8 +175,9 @@ def assert_same_as_grade(document: dict, lesson: str, path: Path, tmp: Path) -> 
 @pytest.mark.slow
 def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Path) -> None:
     solution = REPO / "solutions" / "lesson1_warmup.py"
+    grade = GradeJson("lesson1", solution, tmp_path)
     document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
-    expected = assert_same_as_grade(document, "lesson1", solution, tmp_path)
+    expected = assert_same_as_grade(document, grade)
     assert document["score"] == expected["max_score"] == 17
     assert all(t["status"] == "passed" for t in document["tests"])
     assert all(t["output"] == "" for t in document["tests"] if t["visibility"] == "visible")
@@ -184,16 +192,18 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
 @pytest.mark.slow
 def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: Path) -> None:
     stub = REPO / "exercises" / "lesson2_linear_regression.py"
+    grade = GradeJson("lesson2", stub, tmp_path)
     document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
-    assert_same_as_grade(document, "lesson2", stub, tmp_path)
+    assert_same_as_grade(document, grade)
     assert document["score"] == 0
     failed = [t for t in document["tests"] if t["status"] == "failed"]
     assert failed and all("Hint:" in t["output"] for t in failed)
 
-    document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
     copy = tmp_path / stub.name
     copy.write_bytes(BUGGY.read_bytes())
-    assert_same_as_grade(document, "lesson2", copy, tmp_path)
+    grade = GradeJson("lesson2", copy, tmp_path)
+    document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
+    assert_same_as_grade(document, grade)
     failing = {t["extra_data"]["check"] for t in document["tests"]
                if t["status"] == "failed" and "check" in t["extra_data"]}
     assert failing == expected_failures(BUGGY)
@@ -204,8 +214,9 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
 def test_syntax_error_is_zero_with_the_line(autograder: dict, tmp_path: Path) -> None:
     broken = tmp_path / "lesson1_warmup.py"
     broken.write_text("import tensorflow as tf\n\ndef make_counter(:\n    pass\n")
+    grade = GradeJson("lesson1", broken, tmp_path)
     document, _ = run_autograder(autograder, "syntax", {broken.name: broken.read_bytes()})
-    assert_same_as_grade(document, "lesson1", broken, tmp_path)
+    assert_same_as_grade(document, grade)
     assert document["score"] == 0
     assert "SyntaxError" in document["output"] and "line 3" in document["output"]
 
@@ -221,14 +232,30 @@ def test_notebook_is_graded_on_its_code(autograder: dict, tmp_path: Path) -> Non
          "source": ["counter = make_counter()\n", "print(counter())\n"]},
     ]}
     data = json.dumps(notebook).encode()
-    document, root = run_autograder(autograder, "notebook", {"lesson1_warmup.ipynb": data})
-    assert "notebook" in document["output"]
     extracted = tmp_path / "lesson1_warmup.py"
     (tmp_path / "lesson1_warmup.ipynb").write_bytes(data)
     extracted.write_text(notebook_module(tmp_path / "lesson1_warmup.ipynb"))
+    grade = GradeJson("lesson1", extracted, tmp_path)
+    document, root = run_autograder(autograder, "notebook", {"lesson1_warmup.ipynb": data})
+    assert "notebook" in document["output"]
     assert (root / "grading" / "lesson1_warmup.py").read_text() == extracted.read_text()
-    assert_same_as_grade(document, "lesson1", extracted, tmp_path)
+    assert_same_as_grade(document, grade)
     assert document["score"] == 17
+
+
+@pytest.mark.slow
+def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
+    """Learner code that writes results.json (and reads the autograder's files) at import time
+    changes nothing: the verdict is written last, by the trusted process."""
+    root = autograder["base"] / "root-forger"
+    forged = json.dumps({"score": 1000, "output": "forged", "tests": []})
+    attack = (f"import pathlib\nfor _p in [pathlib.Path({str(root)!r}, 'results', 'results.json')]:"
+              f"\n    try:\n        _p.parent.mkdir(exist_ok=True)\n"
+              f"        _p.write_text({forged!r})\n    except OSError:\n        pass\n")
+    solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
+    document, _ = run_autograder(autograder, "forger",
+                                 {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
+    assert document["score"] == 17 and "forged" not in document["output"]
 
 
 @pytest.mark.slow
@@ -320,3 +347,15 @@ def test_bad_checks_folder_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1 and "--checks" in done.stderr
     assert not (tmp_path / "a.zip").exists()
 
+
+
+def test_run_autograder_without_setup_still_writes_results(tmp_path: Path) -> None:
+    script = REPO / "grader" / "gradescope" / "files" / "run_autograder"
+    env = {"PATH": "/usr/bin:/bin", "AUTOGRADER_ROOT": str(tmp_path),
+           "TF_COURSE_VENV": str(tmp_path / "no-venv")}
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0
+    document = json.loads((tmp_path / "results" / "results.json").read_text())
+    check_schema(document)
+    assert document["score"] == 0 and "tell your instructor" in document["output"]

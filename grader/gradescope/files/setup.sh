@@ -17,6 +17,7 @@ set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${TF_COURSE_VENV:-/opt/tf-course-venv}"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"  # TensorFlow's C++ banners
 
 usable() {  # a Python >= 3.11 that can make virtual environments with pip
   "$1" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1
@@ -63,7 +64,20 @@ fi
 
 TENSORFLOW="$(head -n 1 "$SOURCE/tensorflow.txt")"       # e.g. tensorflow-cpu==2.21.*
 WANTED="${TENSORFLOW##*==}"; WANTED="${WANTED%\*}"         # e.g. 2.21.
-if "$VENV/bin/python" -c "import sys, tensorflow as tf; sys.exit(not tf.__version__.startswith('$WANTED'))" >/dev/null 2>&1; then
+# Any TensorFlow build of that version will do (tensorflow-cpu, tensorflow): read from the
+# installed packages' metadata, without importing TensorFlow (seconds).
+if "$VENV/bin/python" - "$WANTED" <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for name in ("tensorflow-cpu", "tensorflow"):
+    try:
+        if version(name).startswith(sys.argv[1]):
+            sys.exit(0)
+    except PackageNotFoundError:
+        pass
+sys.exit(1)
+PY
+then
   echo "setup.sh: TensorFlow ${WANTED}x is already installed"
 else
   echo "setup.sh: installing $TENSORFLOW"
