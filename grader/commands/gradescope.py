@@ -37,4 +37,8 @@ def main(
         "On Gradescope: a programming assignment, Configure Autograder, Upload autograder "
         "(Ubuntu base image), then Update Autograder. Students submit their lesson file "
         "(e.g. exercises/" + chosen[0].filename + ") or its notebook.", soft_wrap=True)
+    if built.hidden_check_files:
+        console.print("[yellow]note:[/] this grader version ships hidden checks in the zip but "
+                      "does not run them yet (they need `--checks` support in grading); the "
+                      "autograder says so in a test only instructors see", soft_wrap=True)
     return 0

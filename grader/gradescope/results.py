@@ -38,6 +38,7 @@ class Document:
     messages: list[str] = field(default_factory=list)  # for the student, in order
     instructor_notes: list[str] = field(default_factory=list)
     hidden_visibility: str = "after_published"
+    footer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def render(self, execution_time: float) -> dict[str, Any]:
@@ -65,7 +66,8 @@ class Document:
         return {
             "score": score,
             "execution_time": round(execution_time, 3),
-            "output": "\n".join([*head, *self.messages, *lines]),
+            "output": "\n".join([*head, *self.messages, *lines,
+                                *([self.footer] if self.footer else [])]),
             "visibility": VISIBLE,
             "stdout_visibility": HIDDEN,
             "tests": tests,

@@ -41,6 +41,11 @@ def load_config(source: Path) -> dict[str, Any]:
         raise GraderFault(f"cannot read {source / CONFIG_NAME}: {error}") from None
 
 
+def hidden_checks_dir(source: Path) -> Path:
+    """Where the zip keeps the instructor's hidden check modules (``--checks DIR``)."""
+    return source / "checks"
+
+
 def check_version(config: dict[str, Any]) -> str:
     """The installed grader's version; a GraderFault if it is not the zip's."""
     import grader
@@ -89,6 +94,7 @@ def grade(root: Path) -> dict[str, Any]:
     document = Document(hidden_visibility=str(config.get("hidden_visibility",
                                                          "after_published")))
     document.extra = {"grader_version": version, "lessons_graded": []}
+    document.footer = f"Graded by the course's grader {version}."
     capabilities = machine_capabilities()
     document.instructor_notes = [
         f"grader {version} (built {config.get('built_at')}, source {config.get('source')})",
@@ -106,9 +112,12 @@ def grade(root: Path) -> dict[str, Any]:
             document.graded.append(_ungraded(lessons[0], problem, version, None))
         return document.render(0.0)
     if config.get("hidden_checks"):
-        # INTEGRATION (issue 10, `--checks DIR`): pass `source / "checks"` to the grading of each
-        # file (a field of the worker's job) once the batch grader loads hidden check modules.
-        document.instructor_notes.append(f"hidden checks: {source / 'checks'}")
+        # INTEGRATION (issue 10, `--checks DIR`): hand `hidden_checks_dir(source)` to the grading
+        # of each file (a field of the batch worker's job) once the batch grader loads hidden
+        # check modules; until then they are shipped but not run, and the instructor is told.
+        document.instructor_notes.append(
+            f"hidden checks in {hidden_checks_dir(source)} were NOT run: this grader version "
+            "cannot load hidden check modules yet")
     document.graded = _grade_found(found, root, config, version)
     document.extra["lessons_graded"] = [item.lesson.stem for item in document.graded]
     return document.render(0.0)
