@@ -359,3 +359,24 @@ def test_run_autograder_without_setup_still_writes_results(tmp_path: Path) -> No
     document = json.loads((tmp_path / "results" / "results.json").read_text())
     check_schema(document)
     assert document["score"] == 0 and "tell your instructor" in document["output"]
+
+
+def test_nothing_submitted_to_a_one_lesson_zip_lists_its_checks(tmp_path: Path) -> None:
+    import grader
+    from grader.gradescope import runner
+    from grader.gradescope.version import installed_digest
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "autograder.json").write_text(json.dumps({
+        "grader_version": grader.__version__, "grader_digest": installed_digest(),
+        "lessons": ["lesson2_linear_regression"], "call_timeout_s": 30,
+        "total_timeout_s": 300, "hidden_visibility": "hidden"}))
+    document = runner.grade(tmp_path)
+    check_schema(document)
+    lesson = find_lesson("lesson2")
+    visible = [t for t in document["tests"] if t["visibility"] == "visible"]
+    assert [t["extra_data"]["check"] for t in visible] == [c.id for c in lesson.checks()]
+    assert all(t["score"] == 0 for t in visible)
+    assert document["output"].count("Nothing was submitted") == 1
+    assert document["output"].endswith(f"Graded by the course's grader {grader.__version__}+"
+                                       f"{installed_digest()[:12]}.")

@@ -52,7 +52,7 @@ class Document:
                          f"points{status}")
             if item.note:
                 lines.append(f"  {item.note}")
-            if record.problem:
+            if record.problem and record.problem not in self.messages:
                 lines.append(f"  {record.problem}")
             for index, check in enumerate(record.checks, start=1):
                 visibility = VISIBLE if check.id in known else self.hidden_visibility

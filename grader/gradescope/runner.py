@@ -81,7 +81,7 @@ def grade(root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` into the results.json document (not yet timed)."""
     from grader.curriculum import find_lesson
     from grader.gradescope import submission
-    from grader.gradescope.results import Document
+    from grader.gradescope.results import Document, Graded
     from grader.runner import machine_capabilities
 
     source = root / "source"
@@ -109,7 +109,8 @@ def grade(root: Path) -> dict[str, Any]:
     if problem:
         document.messages.append(problem)
         if len(lessons) == 1:
-            document.graded.append(_ungraded(lessons[0], problem, version, None))
+            document.graded.append(Graded(lessons[0], _ungraded(lessons[0], problem, version,
+                                                                None)))
         return document.render(0.0)
     if config.get("hidden_checks"):
         # INTEGRATION (issue 10, `--checks DIR`): hand `hidden_checks_dir(source)` to the grading
@@ -126,9 +127,7 @@ def grade(root: Path) -> dict[str, Any]:
 def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) -> list:
     from grader.batch.records import CRASHED, ERROR, from_results, results_from_dict
     from grader.batch.scheduling import Job, Limits, run
-    from grader.errors import SetupError
     from grader.gradescope.results import Graded
-    from grader.runner import read_submission
 
     staging = root / STAGING
     staging.mkdir(parents=True, exist_ok=True)
@@ -136,7 +135,7 @@ def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) 
     jobs = []
     for item in found:
         staged = staging / item.lesson.filename
-        problem = _stage(item, staged, read_submission, SetupError)
+        problem = _stage(item, staged)
         if problem:
             graded[item.lesson.stem] = Graded(item.lesson, _ungraded(
                 item.lesson, problem, version, None, status=ERROR), item.note)
@@ -169,11 +168,13 @@ def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) 
     return [graded[item.lesson.stem] for item in found]
 
 
-def _stage(item, staged: Path, read_submission, setup_error) -> str:
+def _stage(item, staged: Path) -> str:
     """Copy (or extract, for a notebook) the file to grade to ``staged``; a problem with the
     student's file is returned as the message to show them."""
+    from grader.errors import SetupError
     from grader.gradescope.submission import NOTEBOOK
     from grader.notebooks.extract import notebook_module
+    from grader.runner import read_submission
 
     if item.kind == NOTEBOOK:
         code = notebook_module(item.path)  # unreadable: a module that fails at import, with why
@@ -181,7 +182,7 @@ def _stage(item, staged: Path, read_submission, setup_error) -> str:
         return ""
     try:
         data = read_submission(item.path)
-    except setup_error as error:
+    except SetupError as error:
         return str(error).replace(str(item.path), item.path.name)
     staged.write_bytes(data)
     return ""
