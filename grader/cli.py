@@ -96,10 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--lessons", metavar="1,2,...",
                             help="lessons it grades (default: every lesson)")
     gradescope.add_argument("--checks", type=Path, metavar="DIR",
-                            help="your hidden check modules, shipped in the zip")
-    gradescope.add_argument("--hidden-visibility", choices=("after_published", "hidden"),
-                            default="after_published",
-                            help="when students see hidden checks (default after_published)")
+                            help="your hidden check modules (as for grade batch), in the zip")
     gradescope.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
                             help=f"as for grade batch (default {CALL_TIMEOUT_S:g})")
     gradescope.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
@@ -164,8 +161,7 @@ def _run(argv: list[str], console: Console) -> int:
 
         return gradescope.main(out=args.out, console=console, lessons=_lesson_list(args.lessons),
                                checks=args.checks, call_timeout=args.timeout,
-                               total_timeout=args.total_timeout,
-                               hidden_visibility=args.hidden_visibility)
+                               total_timeout=args.total_timeout)
 
     if args.command == "notebooks":
         from grader.commands import notebooks

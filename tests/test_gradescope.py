@@ -24,6 +24,7 @@ import pytest
 
 from grader.batch.records import from_results
 from grader.curriculum import find_lesson
+from grader.gradescope import runner
 from grader.gradescope import submission as found_files
 from grader.gradescope.results import Document, Graded
 from grader.notebooks.extract import notebook_module
@@ -40,6 +41,9 @@ TOP_KEYS = {"score", "execution_time", "output", "output_format", "test_output_f
 TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output",
              "output_format", "tags", "visibility", "extra_data"}
 BUGGY = VARIANTS / "lesson2" / "buggy" / "b01_sum_not_mean.py"
+HIDDEN_CHECKS = REPO / "tests" / "hidden_checks"  # the instructor's checks of the hidden tests
+WITH_HIDDEN = runner.hidden_checks_supported() and HIDDEN_CHECKS.is_dir()
+DETAILS = "Autograder details (instructors only)"
 
 
 def check_schema(document: dict) -> None:
@@ -77,8 +81,10 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("gradescope")
     zip_path = base / "autograder.zip"
     started = time.monotonic()
-    built = subprocess.run([GRADE, "gradescope", "--out", str(zip_path), "--lessons", "1,2"],
-                           env=ENV, cwd=base, capture_output=True, text=True, timeout=300)
+    hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
+    built = subprocess.run([GRADE, "gradescope", "--out", str(zip_path), "--lessons", "1,2",
+                            *hidden], env=ENV, cwd=base, capture_output=True, text=True,
+                           timeout=300)
     build_s = time.monotonic() - started
     assert built.returncode == 0, built.stderr + built.stdout
     source = base / "source"
@@ -151,8 +157,9 @@ class GradeJson:
 
     def __init__(self, lesson: str, path: Path, tmp: Path) -> None:
         self.out = tmp / f"{lesson}-{path.stem}.json"
+        hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
         self.process = subprocess.Popen(
-            [GRADE, lesson, "--submission", str(path), "--json", str(self.out)], env=ENV,
+            [GRADE, lesson, "--submission", str(path), "--json", str(self.out), *hidden], env=ENV,
             cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def document(self) -> dict:
@@ -178,13 +185,19 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
     grade = GradeJson("lesson1", solution, tmp_path)
     document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
     expected = assert_same_as_grade(document, grade)
-    assert document["score"] == expected["max_score"] == 17
+    assert document["score"] == expected["max_score"] == document["extra_data"]["max_score"]
     assert all(t["status"] == "passed" for t in document["tests"])
-    assert all(t["output"] == "" for t in document["tests"] if t["visibility"] == "visible")
+    assert all(t["output"] == "" for t in document["tests"] if t["name"] != DETAILS)
+    hidden = [t for t in document["tests"] if t["visibility"] == "hidden" and t["name"] != DETAILS]
+    if WITH_HIDDEN:  # tests/hidden_checks/lesson1_warmup.py: 2 points, VISIBILITY left "hidden"
+        assert [t["score"] for t in hidden] == [2]
+    else:
+        assert not hidden
     assert document["extra_data"]["grader_version"].startswith(
         autograder["config"]["grader_version"] + "+" + autograder["config"]["grader_digest"][:12])
-    details = [t for t in document["tests"] if t["visibility"] == "hidden"]
+    details = [t for t in document["tests"] if t["name"] == DETAILS]
     assert len(details) == 1 and "sandbox:" in details[0]["output"]
+    assert details[0]["visibility"] == "hidden"
     assert details[0]["max_score"] == 0
     assert (root / "grading" / solution.name).is_file()
 
@@ -198,6 +211,8 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     assert document["score"] == 0
     failed = [t for t in document["tests"] if t["status"] == "failed"]
     assert failed and all("Hint:" in t["output"] for t in failed)
+    if WITH_HIDDEN:  # lesson2_linear_regression/shown_after_publishing.py
+        assert {t["visibility"] for t in failed} == {"visible", "after_published"}
 
     copy = tmp_path / stub.name
     copy.write_bytes(BUGGY.read_bytes())
@@ -205,9 +220,9 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
     assert_same_as_grade(document, grade)
     failing = {t["extra_data"]["check"] for t in document["tests"]
-               if t["status"] == "failed" and "check" in t["extra_data"]}
+               if t["status"] == "failed" and t["visibility"] == "visible"}
     assert failing == expected_failures(BUGGY)
-    assert 0 < document["score"] < 21
+    assert 0 < document["score"] < document["extra_data"]["max_score"]
 
 
 @pytest.mark.slow
@@ -239,8 +254,8 @@ def test_notebook_is_graded_on_its_code(autograder: dict, tmp_path: Path) -> Non
     document, root = run_autograder(autograder, "notebook", {"lesson1_warmup.ipynb": data})
     assert "notebook" in document["output"]
     assert (root / "grading" / "lesson1_warmup.py").read_text() == extracted.read_text()
-    assert_same_as_grade(document, grade)
-    assert document["score"] == 17
+    expected = assert_same_as_grade(document, grade)
+    assert document["score"] == expected["max_score"]
 
 
 @pytest.mark.slow
@@ -255,7 +270,8 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
     solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
     document, _ = run_autograder(autograder, "forger",
                                  {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
-    assert document["score"] == 17 and "forged" not in document["output"]
+    assert document["score"] == document["extra_data"]["max_score"] > 0
+    assert "forged" not in document["output"]
 
 
 @pytest.mark.slow
@@ -270,7 +286,7 @@ def test_no_lesson_file_is_zero_with_a_message(autograder: dict, name: str,
     document, _ = run_autograder(autograder, name, files)
     assert document["score"] == 0
     assert says in document["output"]
-    assert [t["visibility"] for t in document["tests"]] == ["hidden"]  # the details only
+    assert [t["name"] for t in document["tests"]] == [DETAILS]
 
 
 @pytest.mark.slow

@@ -20,16 +20,15 @@ def main(
     checks: Path | None = None,
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
-    hidden_visibility: str = "after_published",
 ) -> int:
     """Build the zip; return 0. ``lessons``: what it grades (default every lesson)."""
     from grader.gradescope.build import build_autograder
 
     chosen = list(lessons) if lessons else list(all_lessons())
     built = build_autograder(out, lessons=chosen, checks_dir=checks, call_timeout=call_timeout,
-                             total_timeout=total_timeout, hidden_visibility=hidden_visibility)
+                             total_timeout=total_timeout)
     names = ", ".join(lesson.name for lesson in chosen)
-    hidden = (f", {built.hidden_check_files} hidden check files ({hidden_visibility})"
+    hidden = (f", {built.hidden_check_files} hidden check files"
               if built.hidden_check_files else "")
     console.print(
         f"Wrote {escape(str(out))} ({built.size_bytes / 2**20:.1f} MiB, {built.seconds:g} s): "
@@ -37,7 +36,9 @@ def main(
         "On Gradescope: a programming assignment, Configure Autograder, Upload autograder "
         "(Ubuntu base image), then Update Autograder. Students submit their lesson file "
         "(e.g. exercises/" + chosen[0].filename + ") or its notebook.", soft_wrap=True)
-    if built.hidden_check_files:
+    from grader.gradescope.runner import hidden_checks_supported
+
+    if built.hidden_check_files and not hidden_checks_supported():
         console.print("[yellow]note:[/] this grader version ships hidden checks in the zip but "
                       "does not run them yet (they need `--checks` support in grading); the "
                       "autograder says so in a test only instructors see", soft_wrap=True)

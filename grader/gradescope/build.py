@@ -45,7 +45,6 @@ from .version import digest_of, wheel_files
 
 CONFIG_NAME = "autograder.json"
 TENSORFLOW_NAME = "tensorflow.txt"
-HIDDEN_VISIBILITIES = ("after_published", "hidden")
 SCRIPTS = ("setup.sh", "run_autograder")
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed: the same checkout and data give the same zip
 _MNIST_NOTE = """\
@@ -87,13 +86,9 @@ def build_autograder(
     checks_dir: Path | None = None,
     call_timeout: float,
     total_timeout: float,
-    hidden_visibility: str = "after_published",
 ) -> Built:
     """Write the autograder zip to ``out``; return what it holds."""
     started = time.monotonic()
-    if hidden_visibility not in HIDDEN_VISIBILITIES:
-        raise UsageError(f"hidden checks are {' or '.join(HIDDEN_VISIBILITIES)}, not "
-                         f"{hidden_visibility!r}")
     if out.is_dir():
         raise UsageError(f"--out {out} is a folder: pass a file name, e.g. "
                          f"{out / 'autograder.zip'}")
@@ -115,7 +110,6 @@ def build_autograder(
             "lessons": [lesson.stem for lesson in lessons],
             "call_timeout_s": call_timeout,
             "total_timeout_s": total_timeout,
-            "hidden_visibility": hidden_visibility,
             "hidden_checks": bool(hidden),
         }
         members: list[tuple[str, bytes, int]] = [
@@ -205,7 +199,16 @@ def _script(name: str) -> bytes:
 
 
 def _hidden_check_files(folder: Path) -> list[tuple[str, bytes]]:
-    """The instructor's check modules under ``folder``, by path inside it."""
+    """The instructor's check modules under ``folder``, by path inside it: validated by the
+    grader's own loader (:mod:`grader.hidden`) where this grader has one."""
+    try:
+        from grader.hidden import HiddenChecks  # type: ignore[import-not-found]
+    except ImportError:
+        return _plain_files(folder)
+    return sorted(HiddenChecks.from_dir(folder).files.items())
+
+
+def _plain_files(folder: Path) -> list[tuple[str, bytes]]:
     if not folder.is_dir():
         raise UsageError(f"--checks {folder}: no such folder; pass the folder holding your "
                          "check modules")

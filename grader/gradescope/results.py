@@ -37,7 +37,7 @@ class Document:
     graded: list[Graded] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # for the student, in order
     instructor_notes: list[str] = field(default_factory=list)
-    hidden_visibility: str = "after_published"
+    hidden_visibility: str = HIDDEN  # of a check not the lesson's that does not say its own
     footer: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -55,7 +55,9 @@ class Document:
             if record.problem and record.problem not in self.messages:
                 lines.append(f"  {record.problem}")
             for index, check in enumerate(record.checks, start=1):
-                visibility = VISIBLE if check.id in known else self.hidden_visibility
+                visibility = getattr(check, "visibility", VISIBLE)  # hidden checks say theirs
+                if visibility == VISIBLE and check.id not in known:
+                    visibility = self.hidden_visibility
                 tests.append(_test(lesson, index, check, visibility))
         if self.instructor_notes:
             tests.append(instructor_test("Autograder details (instructors only)",

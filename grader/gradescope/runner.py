@@ -46,6 +46,18 @@ def hidden_checks_dir(source: Path) -> Path:
     return source / "checks"
 
 
+def hidden_checks_supported() -> bool:
+    """Whether this grader loads hidden check modules (``grader.hidden``, batch jobs with
+    ``checks``)."""
+    import dataclasses
+    import importlib.util
+
+    from grader.batch.scheduling import Job
+
+    return (importlib.util.find_spec("grader.hidden") is not None
+            and "checks" in {f.name for f in dataclasses.fields(Job)})
+
+
 def check_version(config: dict[str, Any]) -> str:
     """The installed grader's version; a GraderFault if it is not the zip's."""
     import grader
@@ -91,8 +103,7 @@ def grade(root: Path) -> dict[str, Any]:
     if data.is_dir():
         os.environ["MNIST_DIR"] = str(data)
     lessons = [find_lesson(stem) for stem in config["lessons"]]
-    document = Document(hidden_visibility=str(config.get("hidden_visibility",
-                                                         "after_published")))
+    document = Document()
     document.extra = {"grader_version": version, "lessons_graded": []}
     document.footer = f"Graded by the course's grader {version}."
     capabilities = machine_capabilities()
@@ -112,19 +123,19 @@ def grade(root: Path) -> dict[str, Any]:
             document.graded.append(Graded(lessons[0], _ungraded(lessons[0], problem, version,
                                                                 None)))
         return document.render(0.0)
-    if config.get("hidden_checks"):
-        # INTEGRATION (issue 10, `--checks DIR`): hand `hidden_checks_dir(source)` to the grading
-        # of each file (a field of the batch worker's job) once the batch grader loads hidden
-        # check modules; until then they are shipped but not run, and the instructor is told.
+    checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
+    if checks is not None and not hidden_checks_supported():
         document.instructor_notes.append(
-            f"hidden checks in {hidden_checks_dir(source)} were NOT run: this grader version "
-            "cannot load hidden check modules yet")
-    document.graded = _grade_found(found, root, config, version)
+            f"hidden checks in {checks} were NOT run: this grader version cannot load hidden "
+            "check modules")
+        checks = None
+    document.graded = _grade_found(found, root, config, version, checks)
     document.extra["lessons_graded"] = [item.lesson.stem for item in document.graded]
     return document.render(0.0)
 
 
-def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) -> list:
+def _grade_found(found: list, root: Path, config: dict[str, Any], version: str,
+                 checks: Path | None) -> list:
     from grader.batch.records import CRASHED, ERROR, from_results, results_from_dict
     from grader.batch.scheduling import Job, Limits, run
     from grader.gradescope.results import Graded
@@ -138,9 +149,10 @@ def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) 
         problem = _stage(item, staged)
         if problem:
             graded[item.lesson.stem] = Graded(item.lesson, _ungraded(
-                item.lesson, problem, version, None, status=ERROR), item.note)
+                item.lesson, problem, version, None, status=ERROR, checks=checks), item.note)
         else:
-            jobs.append(Job("submission", item.lesson, staged))
+            options = {"checks": checks} if checks is not None else {}
+            jobs.append(Job("submission", item.lesson, staged, **options))
             graded[item.lesson.stem] = Graded(item.lesson, None, item.note)  # type: ignore[arg-type]
     limits = Limits(float(config["call_timeout_s"]), float(config["total_timeout_s"]))
     if jobs:
@@ -154,7 +166,7 @@ def _grade_found(found: list, root: Path, config: dict[str, Any], version: str) 
                 elif "unreadable" in reply or "crashed" in reply:
                     key = "unreadable" if "unreadable" in reply else "crashed"
                     message = str(reply[key]).replace(str(done.job.path), lesson.filename)
-                    record = _ungraded(lesson, message, version, None,
+                    record = _ungraded(lesson, message, version, None, checks=checks,
                                        status=ERROR if key == "unreadable" else CRASHED)
                 else:
                     detail = reply.get("infrastructure") or reply.get("internal") or reply
@@ -188,11 +200,18 @@ def _stage(item, staged: Path) -> str:
     return ""
 
 
-def _ungraded(lesson, problem: str, version: str, sha256: str | None, *, status: str = "missing"):
+def _ungraded(lesson, problem: str, version: str, sha256: str | None, *, status: str = "missing",
+              checks: Path | None = None):
+    """Every check of ``lesson`` (and of the hidden ``checks``) at 0, with ``problem``."""
     from grader.batch.records import without_grading
 
+    options = {}
+    if checks is not None:
+        from grader.hidden import HiddenChecks  # type: ignore[import-not-found]
+
+        options["hidden"] = HiddenChecks.from_dir(checks)
     return without_grading("submission", lesson, status=status, problem=problem,
-                           sha256=sha256, grader_version=version)
+                           sha256=sha256, grader_version=version, **options)
 
 
 def run_autograder(root: Path) -> int:
