@@ -90,6 +90,26 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
+    batch.add_argument("--lms", choices=("canvas", "moodle"),
+                       help="also write the gradebook CSV this LMS imports (needs --roster)")
+    batch.add_argument("--roster", type=Path, metavar="CSV",
+                       help="for --lms: a 'folder' column and the LMS's student identifiers")
+    batch.add_argument("--missing", choices=("zero", "blank"), default="zero",
+                       help="for --lms: a student with no file gets 0 or an empty cell "
+                       "(default zero)")
+    gradescope = commands.add_parser(
+        "gradescope", help="instructors: the autograder zip for Gradescope's Upload autograder")
+    gradescope.add_argument("--out", type=Path, required=True, metavar="ZIP",
+                            help="the zip to write, e.g. autograder.zip")
+    gradescope.add_argument("--lessons", metavar="1,2,...",
+                            help="lessons it grades (default: every lesson)")
+    gradescope.add_argument("--checks", type=Path, metavar="DIR",
+                            help="your hidden check modules (as for grade batch), in the zip")
+    gradescope.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
+                            help=f"as for grade batch (default {CALL_TIMEOUT_S:g})")
+    gradescope.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
+                            metavar="SECONDS", help=f"as for grade batch (default "
+                            f"{TOTAL_TIMEOUT_S:g})")
     site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
     site.add_argument("--out", type=Path, metavar="DIR",
                       help="the folder to build into (default: build/site in the course)")
@@ -150,6 +170,13 @@ def _run(argv: list[str], console: Console) -> int:
 
         return site.main(out=args.out, console=console, figures=args.figures)
 
+    if args.command == "gradescope":
+        from grader.commands import gradescope
+
+        return gradescope.main(out=args.out, console=console, lessons=_lesson_list(args.lessons),
+                               checks=args.checks, call_timeout=args.timeout,
+                               total_timeout=args.total_timeout)
+
     if args.command == "notebooks":
         from grader.commands import notebooks
 
@@ -171,6 +198,9 @@ def _run(argv: list[str], console: Console) -> int:
             nbgrader_db=args.nbgrader_db,
             checks=args.checks,
             feedback_hidden=args.feedback_hidden,
+            lms=args.lms,
+            roster=args.roster,
+            missing=args.missing,
         )
 
     from grader.commands import lesson as lesson_command

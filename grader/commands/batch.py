@@ -60,6 +60,9 @@ def main(
     nbgrader_db: Path | None = None,
     checks: Path | None = None,
     feedback_hidden: bool = False,
+    lms: str | None = None,
+    roster: Path | None = None,
+    missing: str = "zero",
 ) -> int:
     """Grade every student × lesson not yet in the gradebook; write exports; return 0.
 
@@ -67,7 +70,10 @@ def main(
     ``nbgrader_db``: also write the scores into that nbgrader gradebook (nbgrader's layout).
     ``checks``: a folder of the instructor's hidden checks (see :mod:`grader.hidden`), graded
     with the lessons' own; ``feedback_hidden`` shows them in the students' feedback too.
+    ``lms`` and ``roster``: also write the gradebook import of that LMS (``canvas.csv`` or
+    ``moodle.csv``), students without a file at 0 or blank (``missing``).
     """
+    lms_roster = _read_roster(lms, roster)
     hidden = HiddenChecks.from_dir(checks) if checks is not None else None
     capabilities = machine_capabilities()
     if not capabilities.isolated and not no_sandbox:
@@ -130,7 +136,15 @@ def main(
         exports.remove_stale_temporaries(out)
         exports.write_all(out, records, lessons_known, feedback_hidden=feedback_hidden)
         lesson_stats, check_stats = summary.summarize(records, lessons_known)
-        exports.write(out / "summary.md", summary.markdown(lesson_stats, check_stats, records))
+        summary_text = summary.markdown(lesson_stats, check_stats, records)
+        lms_export = None
+        if lms_roster is not None:
+            from grader.batch import lms as lms_files
+
+            lms_export = lms_files.export(lms_roster, records, lessons_known, missing=missing)
+            exports.write(out / lms_export.filename, lms_export.text)
+            summary_text += lms_files.summary_markdown(lms_export, lms_roster)
+        exports.write(out / "summary.md", summary_text)
         if nbgrader_db is not None:
             from grader.notebooks.gradebook import write_scores
 
@@ -139,10 +153,35 @@ def main(
                           f"{written.notebooks} notebooks written", soft_wrap=True)
     console.print()
     summary.render(console, lesson_stats, check_stats)
+    if lms_export is not None:
+        _announce_lms(console, out, lms_export)
     console.print(f"\nGradebook: {out / FILENAME}\nExports: {out / 'grades.csv'}, "
                   f"{out / 'summary.md'}, {out / exports.STUDENTS_DIR}/<student>/"
                   "{results.json, junit.xml, feedback.md}", soft_wrap=True)
     return 0
+
+
+def _read_roster(lms: str | None, roster: Path | None):
+    """The roster, read before any grading (a bad one stops here, with its row)."""
+    if lms is None and roster is None:
+        return None
+    if lms is None or roster is None:
+        raise UsageError("--lms and --roster go together: e.g. --lms canvas --roster roster.csv")
+    from grader.batch.lms import read_roster
+
+    return read_roster(roster, lms)
+
+
+def _announce_lms(console: Console, out: Path, result) -> None:
+    console.print(f"{result.filename.split('.')[0].capitalize()} import: "
+                  f"{out / result.filename}", soft_wrap=True)
+    if result.not_in_roster:
+        console.print(f"[yellow]submission folders missing from the roster (not in "
+                      f"{result.filename}):[/] {escape(', '.join(result.not_in_roster))}",
+                      soft_wrap=True)
+    if result.without_submission:
+        console.print(f"roster students with no submission folder: "
+                      f"{escape(', '.join(result.without_submission))}", soft_wrap=True)
 
 
 def _make_out(out: Path) -> None:

@@ -1,0 +1,1 @@
+"""Gradescope: the autograder zip (``grade gradescope``) and the runner inside its container."""
