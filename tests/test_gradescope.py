@@ -24,7 +24,6 @@ import pytest
 
 from grader.batch.records import from_results
 from grader.curriculum import find_lesson
-from grader.gradescope import runner
 from grader.gradescope import submission as found_files
 from grader.gradescope.results import Document, Graded
 from grader.notebooks.extract import notebook_module
@@ -42,7 +41,7 @@ TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "o
              "output_format", "tags", "visibility", "extra_data"}
 BUGGY = VARIANTS / "lesson2" / "buggy" / "b01_sum_not_mean.py"
 HIDDEN_CHECKS = REPO / "tests" / "hidden_checks"  # the instructor's checks of the hidden tests
-WITH_HIDDEN = runner.hidden_checks_supported() and HIDDEN_CHECKS.is_dir()
+WITH_HIDDEN = HIDDEN_CHECKS.is_dir()
 DETAILS = "Autograder details (instructors only)"
 
 

@@ -23,7 +23,6 @@ def main(
 ) -> int:
     """Build the zip; return 0. ``lessons``: what it grades (default every lesson)."""
     from grader.gradescope.build import build_autograder
-    from grader.gradescope.runner import hidden_checks_supported
 
     chosen = list(lessons) if lessons else list(all_lessons())
     built = build_autograder(out, lessons=chosen, checks_dir=checks, call_timeout=call_timeout,
@@ -37,8 +36,4 @@ def main(
         "On Gradescope: a programming assignment, Configure Autograder, Upload autograder "
         "(Ubuntu base image), then Update Autograder. Students submit their lesson file "
         "(e.g. exercises/" + chosen[0].filename + ") or its notebook.", soft_wrap=True)
-    if built.hidden_check_files and not hidden_checks_supported():
-        console.print("[yellow]note:[/] this grader version ships hidden checks in the zip but "
-                      "does not run them yet (they need `--checks` support in grading); the "
-                      "autograder says so in a test only instructors see", soft_wrap=True)
     return 0

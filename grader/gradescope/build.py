@@ -40,6 +40,7 @@ import numpy as np
 import grader
 from grader.curriculum import Lesson
 from grader.errors import SetupError, UsageError
+from grader.hidden import HiddenChecks
 
 from .version import digest_of, wheel_files
 
@@ -199,30 +200,9 @@ def _script(name: str) -> bytes:
 
 
 def _hidden_check_files(folder: Path) -> list[tuple[str, bytes]]:
-    """The instructor's check modules under ``folder``, by path inside it: validated by the
-    grader's own loader (:mod:`grader.hidden`) where this grader has one."""
-    try:
-        from grader.hidden import HiddenChecks  # type: ignore[import-not-found]
-    except ImportError:
-        return _plain_files(folder)
+    """The instructor's check modules under ``folder``, by path inside it, validated by the
+    grader's own loader (:mod:`grader.hidden`)."""
     return sorted(HiddenChecks.from_dir(folder).files.items())
-
-
-def _plain_files(folder: Path) -> list[tuple[str, bytes]]:
-    if not folder.is_dir():
-        raise UsageError(f"--checks {folder}: no such folder; pass the folder holding your "
-                         "check modules")
-    files = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix != ".pyc":
-            files.append((relative.as_posix(), path.read_bytes()))
-    if not any(name.endswith(".py") for name, _ in files):
-        raise UsageError(f"--checks {folder} holds no .py check modules: pass the folder that "
-                         "holds them")
-    return files
 
 
 def _mnist_files(dest: Path) -> list[Path]:

@@ -46,18 +46,6 @@ def hidden_checks_dir(source: Path) -> Path:
     return source / "checks"
 
 
-def hidden_checks_supported() -> bool:
-    """Whether this grader loads hidden check modules (``grader.hidden``, batch jobs with
-    ``checks``)."""
-    import dataclasses
-    import importlib.util
-
-    from grader.batch.scheduling import Job
-
-    return (importlib.util.find_spec("grader.hidden") is not None
-            and "checks" in {f.name for f in dataclasses.fields(Job)})
-
-
 def check_version(config: dict[str, Any]) -> str:
     """The installed grader's version; a GraderFault if it is not the zip's."""
     import grader
@@ -124,11 +112,6 @@ def grade(root: Path) -> dict[str, Any]:
                                                                 None)))
         return document.render(0.0)
     checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
-    if checks is not None and not hidden_checks_supported():
-        document.instructor_notes.append(
-            f"hidden checks in {checks} were NOT run: this grader version cannot load hidden "
-            "check modules")
-        checks = None
     document.graded = _grade_found(found, root, config, version, checks)
     document.extra["lessons_graded"] = [item.lesson.stem for item in document.graded]
     return document.render(0.0)
@@ -204,14 +187,11 @@ def _ungraded(lesson, problem: str, version: str, sha256: str | None, *, status:
               checks: Path | None = None):
     """Every check of ``lesson`` (and of the hidden ``checks``) at 0, with ``problem``."""
     from grader.batch.records import without_grading
+    from grader.hidden import HiddenChecks
 
-    options = {}
-    if checks is not None:
-        from grader.hidden import HiddenChecks  # type: ignore[import-not-found]
-
-        options["hidden"] = HiddenChecks.from_dir(checks)
+    hidden = HiddenChecks.from_dir(checks) if checks is not None else None
     return without_grading("submission", lesson, status=status, problem=problem,
-                           sha256=sha256, grader_version=version, **options)
+                           sha256=sha256, grader_version=version, hidden=hidden)
 
 
 def run_autograder(root: Path) -> int:
