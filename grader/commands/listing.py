@@ -41,6 +41,10 @@ def main(*, console: Console) -> int:
         console.print("[dim]No exercises/ folder here: run grade list inside the course "
                       "folder.[/]", soft_wrap=True)
         return 0
+    missing = [lesson for lesson in every if not (root / "exercises" / lesson.filename).exists()]
+    if missing:
+        console.print(f"A missing file comes back with: [bold]grade reset {missing[0].name}[/]",
+                      soft_wrap=True)
     left = history.unfinished(root)
     if left:
         console.print(f"Grade a lesson with: [bold]grade {left[0].name}[/]", soft_wrap=True)
