@@ -1,6 +1,6 @@
 """Buggy: logits applies softmax, so the loss applies it a second time."""
 
-# expect-fail: logits_values, train_held_out_accuracy
+# expect-fail: logits_gradient, logits_values, train_held_out_accuracy
 
 import tensorflow as tf
 
