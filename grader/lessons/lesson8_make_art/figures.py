@@ -9,6 +9,9 @@ from grader.sitebuild.figures import Figure
 
 SIZE = 64  # the start image's height and width (the octaves grow it to 125×125)
 OCTAVES, OCTAVE_SCALE, STEPS, STEP_SIZE = 4, 1.25, 20, 0.015
+# style transfer: 1000 × style_loss + 100 × the content's mean squared difference (large, so
+# that the pixel gradients stay far above Adam's epsilon)
+STYLE_WEIGHT, CONTENT_WEIGHT = 1000.0, 100.0
 JITTER = 4  # random shifts of up to 4 pixels around each step, as today's tutorial does
 CMAP = "magma"  # the network sees one channel; a colour map makes it easier on the eye
 
@@ -25,15 +28,14 @@ FIGURES = [
            needs_mnist=True),
     Figure("layers", "What each layer dreams, from the same smooth random start (4 octaves of "
            "20 steps): `conv1` (16 filters at full resolution) amplifies oriented edges into "
-           "waves, `conv2` (after one 2×2 pooling) paints strokes and hooks, `logits` (the "
-           "base's classifier as a 7×7 convolution, after two poolings: the ten clothes "
-           "scores at every position) paints larger shapes.",
-           "three textures side by side: fine waves, strokes, larger shapes"),
+           "waves, `conv2` (32 filters after one 2×2 pooling) paints rows of short strokes, "
+           "and both together mix the two.",
+           "three textures side by side: fine waves, rows of strokes, and a mix of both"),
     Figure("style", "Style transfer with `style_loss`: starting from the content image (a "
            "ring), 200 Adam steps change the image so that its Gram matrices at `conv1` and "
            "`conv2` match the style image's (diagonal stripes) while its `conv2` activations stay "
-           "close to the content's (loss = 1000 × style_loss + the mean squared difference of the "
-           "features). The result keeps the ring and takes on the stripes.",
+           "close to the content's (loss = 1000 × style_loss + 100 × the mean squared difference "
+           "of the `conv2` activations). The result keeps the ring and takes on the stripes.",
            "a ring, a striped texture, and the ring drawn in diagonal stripes"),
 ]
 
@@ -86,8 +88,9 @@ def _style_transfer(solution: Any, model: Any, content: Any, style: Any, steps: 
     for _ in range(steps):
         with tf.GradientTape() as tape:
             *features, content_features = extractor(image)
-            loss = (1e3 * solution.style_loss(style_targets, features)
-                    + tf.reduce_mean(tf.square(content_features - content_target)))
+            loss = (STYLE_WEIGHT * solution.style_loss(style_targets, features)
+                    + CONTENT_WEIGHT * tf.reduce_mean(tf.square(content_features
+                                                                - content_target)))
         optimizer.apply_gradients([(tape.gradient(loss, image), image)])
         image.assign(tf.clip_by_value(image, -1.0, 1.0))
     return np.asarray(image)
@@ -139,9 +142,9 @@ def make(solution, out: Path, split) -> None:
 
     start = _start(rng, SIZE)
     fig = figure(7.5, 2.8)
-    for index, name in enumerate(network.LAYERS):
-        dreamed = _dream(solution, model, start, [name], rng)[-1]
-        _show(fig.add_subplot(1, 3, index + 1), dreamed, f"dreaming with {name}")
+    for index, layers in enumerate((["conv1"], ["conv2"], ["conv1", "conv2"])):
+        dreamed = _dream(solution, model, start, layers, rng)[-1]
+        _show(fig.add_subplot(1, 3, index + 1), dreamed, f"dreaming with {' + '.join(layers)}")
     save(fig, out, "layers")
 
     content, style = _ring(SIZE), _stripes(SIZE)
