@@ -176,8 +176,7 @@ def test_dream_loss_value(learner, rng, seed):
 def _dream_step(learner, seed, cases: list[dict[str, Any]]) -> list[np.ndarray]:
     """The learner's dream_step on the cases (with the reference dream_loss), shapes checked."""
     answers = learner.run(f"{PROBES}:dream_step", label="dream_step(model, image, layer_names, "
-                          "step_size)", seed=seed, cases=cases,
-                          reference_helpers=["dream_loss"])
+                          "step_size)", seed=seed, cases=cases)
     checked = []
     for case, value in zip(cases, answers, strict=True):
         image = case["image"]
@@ -370,7 +369,7 @@ def _dream(learner, *, steps: int, octaves: int, octave_scale: float) -> dict[st
             runs[label] = learner.run(
                 f"{PROBES}:dream", label=label, seed=DREAM_SEED, timeout=60, image=image,
                 layers=DREAM_LAYERS, steps=steps, step_size=DREAM_STEP_SIZE, octaves=octaves,
-                octave_scale=octave_scale, reference_helpers=["dream_step", "dream_loss"])
+                octave_scale=octave_scale)
         except LearnerFailure as failure:
             runs[label] = failure
     answer = runs[label]
@@ -615,8 +614,7 @@ def _style(style: list[np.ndarray], image: list[np.ndarray]) -> list[float]:
 
 def _style_loss(learner, seed, cases: list[dict[str, Any]]) -> list[float]:
     answers = learner.run(f"{PROBES}:style_loss", label="style_loss(style_features, "
-                          "image_features)", seed=seed, cases=cases,
-                          reference_helpers=["gram_matrix"])
+                          "image_features)", seed=seed, cases=cases)
     values = []
     for case, value in zip(cases, answers, strict=True):
         call = (f"style_loss(style_features, image_features) with {len(case['style'])} "

@@ -1,15 +1,12 @@
 """Learner side probes for lesson 8: the dream loss, a dream step, a dream, Gram matrices.
 
 The network is built here from the course's weights (``network.py``) and handed to the
-learner's functions; only the arrays they return go back. Where a check grades a function with
-``uses=(...)``, the probe runs it with the grader's reference helpers (``reference.py``) in
-place of the learner's, so one wrong helper costs only its own checks.
+learner's functions; only the arrays they return go back. While a check that ``uses`` a helper
+runs, the learner process has put the grader's ``reference.py`` version in its place.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -17,26 +14,11 @@ import numpy as np
 import tensorflow as tf
 
 from grader.learner.worker import current_label
-from grader.lessons.lesson8_make_art import network, reference
+from grader.lessons.lesson8_make_art import network
 
 
 def _shape(array: np.ndarray) -> str:
     return "×".join(str(d) for d in array.shape)
-
-
-@contextlib.contextmanager
-def _with_reference(module: ModuleType, names: list[str],
-                    replacements: dict[str, Any] | None = None) -> Iterator[None]:
-    """The module's functions ``names`` replaced by the reference ones while the probe runs."""
-    replacements = replacements or {}
-    saved = {name: module.__dict__.get(name) for name in names}
-    for name in names:
-        setattr(module, name, replacements.get(name) or getattr(reference, name))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(module, name, value)
 
 
 def _model(kind: str, record: list[tuple[int, int]] | None = None) -> Any:
@@ -54,26 +36,23 @@ def dream_loss(module: ModuleType, cases: list[dict[str, Any]]) -> list[Any]:
     return answers
 
 
-def dream_step(module: ModuleType, cases: list[dict[str, Any]],
-               reference_helpers: list[str]) -> list[Any]:
+def dream_step(module: ModuleType, cases: list[dict[str, Any]]) -> list[Any]:
     """dream_step(model, image, layer_names, step_size) on each case (``model``: "dream" for
     the course's network, "flat" for one whose loss has zero gradient)."""
     answers = []
-    with _with_reference(module, reference_helpers):
-        for case in cases:
-            model = _model(case["model"])
-            image, layers, step = case["image"], list(case["layers"]), case["step_size"]
-            current_label(f"dream_step(model, image of shape ({_shape(image)}), {layers}, "
-                          f"step_size={step})")
-            answers.append(module.dream_step(model, tf.constant(image), layers, step))
+    for case in cases:
+        model = _model(case["model"])
+        image, layers, step = case["image"], list(case["layers"]), case["step_size"]
+        current_label(f"dream_step(model, image of shape ({_shape(image)}), {layers}, "
+                      f"step_size={step})")
+        answers.append(module.dream_step(model, tf.constant(image), layers, step))
     return answers
 
 
 def dream(module: ModuleType, image: np.ndarray, layers: list[str], steps: int,
-          step_size: float, octaves: int, octave_scale: float,
-          reference_helpers: list[str]) -> dict[str, Any]:
+          step_size: float, octaves: int, octave_scale: float) -> dict[str, Any]:
     """dream(...) once, recording the image sizes the model is called on and those of the
-    eager calls of dream_step (when the reference replaces it)."""
+    eager calls of dream_step (the grader's own while the check ``uses`` it)."""
     seen: list[tuple[int, int]] = []
     stepped: list[tuple[int, int]] = []
 
@@ -82,16 +61,19 @@ def dream(module: ModuleType, image: np.ndarray, layers: list[str], steps: int,
         known = len(shape) == 4 and shape[1] is not None and shape[2] is not None
         if tf.executing_eagerly() and known:
             stepped.append((int(shape[1]), int(shape[2])))
-        return reference.dream_step(model, image, layer_names, step_size)
+        return inner_step(model, image, layer_names, step_size)
 
-    replacements = {"dream_step": recording_step} if "dream_step" in reference_helpers else {}
+    inner_step = module.dream_step
     model = _model("dream", seen)
-    with _with_reference(module, reference_helpers, replacements):
+    module.dream_step = recording_step
+    try:
         current_label(f"dream(model, image of shape ({_shape(image)}), {list(layers)}, "
                       f"steps={steps}, step_size={step_size}, octaves={octaves}, "
                       f"octave_scale={octave_scale})")
         result = module.dream(model, tf.constant(image), list(layers), steps, step_size,
                               octaves, octave_scale)
+    finally:
+        module.dream_step = inner_step
     return {"image": result, "model_sizes": [list(s) for s in seen],
             "step_sizes": [list(s) for s in stepped]}
 
@@ -105,17 +87,15 @@ def gram_matrix(module: ModuleType, inputs: list[np.ndarray]) -> list[Any]:
     return answers
 
 
-def style_loss(module: ModuleType, cases: list[dict[str, Any]],
-               reference_helpers: list[str]) -> list[Any]:
+def style_loss(module: ModuleType, cases: list[dict[str, Any]]) -> list[Any]:
     """style_loss(style_features, image_features) on each case (lists of tensors, one per
     layer)."""
     answers = []
-    with _with_reference(module, reference_helpers):
-        for case in cases:
-            style = [tf.constant(f) for f in case["style"]]
-            image = [tf.constant(f) for f in case["image"]]
-            shapes = ", ".join(f"({_shape(f)})" for f in case["style"])
-            current_label(f"style_loss(style_features, image_features) with features of "
-                          f"shapes {shapes}")
-            answers.append(module.style_loss(style, image))
+    for case in cases:
+        style = [tf.constant(f) for f in case["style"]]
+        image = [tf.constant(f) for f in case["image"]]
+        shapes = ", ".join(f"({_shape(f)})" for f in case["style"])
+        current_label(f"style_loss(style_features, image_features) with features of "
+                      f"shapes {shapes}")
+        answers.append(module.style_loss(style, image))
     return answers
