@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster at ADDRESS (tcp://HOST:8786 or tls://...; "
+                            'pip install -e ".[cluster]")')
+    batch.add_argument("--security", type=Path, metavar="FILE",
+                       help="the Dask security configuration (YAML: TLS CA, cert and key) of a "
+                            "tls:// --scheduler")
     site = commands.add_parser("site", help="build the course site (static HTML, opens offline)")
     site.add_argument("--out", type=Path, metavar="DIR",
                       help="the folder to build into (default: build/site in the course)")
@@ -155,6 +161,8 @@ def _run(argv: list[str], console: Console) -> int:
             total_timeout=args.total_timeout,
             no_sandbox=args.no_sandbox,
             nbgrader_db=args.nbgrader_db,
+            scheduler=args.scheduler,
+            security=args.security,
         )
 
     from grader.commands import lesson as lesson_command

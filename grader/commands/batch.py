@@ -6,8 +6,9 @@ import contextlib
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,6 +16,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -56,14 +58,27 @@ def main(
     device: str = "cpu",
     no_sandbox: bool = False,
     nbgrader_db: Path | None = None,
+    scheduler: str | None = None,
+    security: Path | None = None,
 ) -> int:
     """Grade every student × lesson not yet in the gradebook; write exports; return 0.
 
     Untrusted code is graded only in the sandbox, unless ``no_sandbox`` says otherwise.
     ``nbgrader_db``: also write the scores into that nbgrader gradebook (nbgrader's layout).
+    ``scheduler``: grade on the Dask cluster at that address (``security``: its TLS
+    configuration file), where each worker checks its own isolation and grader version.
     """
+    if scheduler is not None:
+        from grader.batch import cluster
+
+        cluster.require_distributed()
+        if jobs is not None:
+            raise UsageError("--jobs is for grading on this machine: with --scheduler each Dask "
+                             "worker grades as many submissions at a time as it has threads")
+    elif security is not None:
+        raise UsageError("--security is the TLS configuration of a --scheduler: pass both")
     capabilities = machine_capabilities()
-    if not capabilities.isolated and not no_sandbox:
+    if scheduler is None and not capabilities.isolated and not no_sandbox:
         raise SetupError(
             f"{capabilities.explain()}; batch grading runs students' code, so it refuses to run "
             "without isolation: run it as root on Linux, or pass --no-sandbox to accept the risk"
@@ -81,7 +96,11 @@ def main(
 
         check_database(nbgrader_db)
     _make_out(out)
-    with _exclusive(out):
+    with _exclusive(out), contextlib.ExitStack() as stack:
+        client = None
+        if scheduler is not None:
+            client = cluster.connect(scheduler, security)
+            stack.callback(client.close)
         found = discover(submissions, wanted=lessons, exclude=out)
         versions = {lesson.stem: grader_version(lesson) for lesson in found.lessons}
         with Gradebook(out / FILENAME) as book:
@@ -106,12 +125,19 @@ def main(
                 else:
                     todo.append(Job(sub.student, sub.lesson, sub.path))
             skipped = len(found.submissions) - len(direct) - len(todo)
-            _announce(console, found, skipped, len(direct), len(todo), min(workers, len(todo)))
+            where = (f" on {min(workers, len(todo))} workers" if client is None
+                     else f" on the Dask cluster at {scheduler}")
+            _announce(console, found, skipped, len(direct), len(todo), where)
             for record in direct:
                 book.record(record)
-            _grade(console, book, todo, workers=workers,
-                   limits=Limits(call_timeout, total_timeout), device=device,
-                   versions=versions, isolate=not no_sandbox)
+            limits = Limits(call_timeout, total_timeout)
+            if client is None:
+                results = run(todo, workers=workers, limits=limits, device=device,
+                              isolate=not no_sandbox)
+                _grade(console, book, todo, results, versions)
+            elif todo:
+                _grade_on_cluster(console, book, todo, client, scheduler, limits=limits,
+                                  device=device, versions=versions, isolate=not no_sandbox)
             records = book.records()
             lessons_known = {stem: LessonInfo(stem, number, title)
                              for stem, number, title in book.lessons()}
@@ -181,12 +207,12 @@ def _for_student(message: str, path: Path) -> str:
     return message.replace(str(path), path.name)
 
 
-def _announce(console: Console, found, skipped: int, direct: int, todo: int, workers: int) -> None:
+def _announce(console: Console, found, skipped: int, direct: int, todo: int, where: str) -> None:
     names = ", ".join(lesson.name for lesson in found.lessons)
     console.print(f"{len(found.students)} students ({found.layout}), lessons {names}: "
                   f"{skipped} results already in the gradebook, {direct} recorded without "
                   f"grading (missing or unreadable files), {todo} to grade"
-                  + (f" on {workers} workers" if todo else ""), soft_wrap=True)
+                  + (where if todo else ""), soft_wrap=True)
     for stray in found.unrecognized:
         console.print(f"[yellow]not a lesson file, ignored:[/] {escape(str(stray))}",
                       soft_wrap=True)
@@ -211,15 +237,20 @@ def _record_of(done: Done, versions: dict[str, str]) -> LessonRecord:
         f"\n{detail}")
 
 
-def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
-           limits: Limits, device: str, versions: dict[str, str], isolate: bool) -> None:
+def _grade(console: Console, book: Gradebook, todo: list[Job],
+           results: Generator[Done, None, None], versions: dict[str, str],
+           progress_columns: tuple = (), start: Callable[[Progress, TaskID], None] | None = None,
+           ) -> None:
+    """Commit each result as it comes (the only writer of the gradebook), with a progress bar."""
     if not todo:
+        results.close()
         return
     columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
+               TextColumn("ETA"), TimeRemainingColumn(), *progress_columns)
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("grading", total=len(todo))
-        results = run(todo, workers=workers, limits=limits, device=device, isolate=isolate)
+        task = progress.add_task("grading", total=len(todo), workers=0)
+        if start is not None:
+            start(progress, task)
         try:
             for done in results:
                 record = _record_of(done, versions)
@@ -232,3 +263,26 @@ def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
                 progress.advance(task)
         finally:
             results.close()
+
+
+def _grade_on_cluster(console: Console, book: Gradebook, todo: list[Job], client: Any,
+                      address: str, *, limits: Limits, device: str, versions: dict[str, str],
+                      isolate: bool) -> None:
+    """:func:`_grade`, the jobs sent to the Dask cluster; the bar counts its able workers."""
+    from grader.batch import cluster
+
+    hooks: dict[str, Callable] = {}
+
+    def start(progress: Progress, task: TaskID) -> None:
+        hooks["workers"] = lambda n: progress.update(task, workers=n)
+        hooks["refusal"] = lambda line: progress.console.print(
+            f"[yellow]{escape(line)}[/]", soft_wrap=True)
+
+    results = cluster.run(
+        client, todo, address=address, limits=limits, device=device, isolate=isolate,
+        versions=versions,
+        extra_checks=None,  # hidden checks: cluster.checks_payload(checks_dir) when --checks
+        on_workers=lambda n: hooks["workers"](n),
+        on_refusal=lambda line: hooks["refusal"](line))
+    _grade(console, book, todo, results, versions,
+           progress_columns=(TextColumn("{task.fields[workers]} workers"),), start=start)
