@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -87,6 +88,8 @@ def connect(address: str, security_file: Path | None) -> Any:
                          "it, e.g. tcp://HOST:8786 or tls://HOST:8786")
     from distributed import Client
 
+    # Dask logs a lost connection as tracebacks on stderr; this command says it in one line
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     chosen = security(security_file, address)
     try:
         return Client(address, security=chosen, timeout=CONNECT_TIMEOUT_S,
@@ -157,7 +160,7 @@ def run(
                 future = client.submit(task, payload, name, resources={name: 1}, pure=False,
                                        key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}")
                 futures[future] = job
-        pending = as_completed(list(futures))
+        pending = as_completed(list(futures), loop=client.loop)
         watch = _Watch(client, address, name, on_workers, on_refusal)
         while not pending.is_empty():
             batch = pending.next_batch(block=False)

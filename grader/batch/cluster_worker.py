@@ -68,7 +68,7 @@ class GraderPlugin(WorkerPlugin):
         self.refused: str | None = None
         self._idle: queue.SimpleQueue[WorkerProcess] | None = None
         self._processes: list[WorkerProcess] = []
-        self._stop = threading.Event()
+        self._stop: threading.Event | None = None  # made on the worker: a plugin is pickled
 
     async def setup(self, worker: Any) -> None:
         self.refused = refusal(worker.address, release=self.release, versions=self.versions,
@@ -77,6 +77,7 @@ class GraderPlugin(WorkerPlugin):
             worker.log_event(self.name, {"worker": worker.address, "refused": self.refused})
             return
         threads = max(1, int(worker.state.nthreads))
+        self._stop = threading.Event()
         self._idle = queue.SimpleQueue()
         for _ in range(threads):
             process = WorkerProcess(self.device, self.isolate)
@@ -87,7 +88,8 @@ class GraderPlugin(WorkerPlugin):
         worker.log_event(self.name, {"worker": worker.address, "accepted": threads})
 
     def teardown(self, worker: Any) -> None:
-        self._stop.set()
+        if self._stop is not None:
+            self._stop.set()
         for process in self._processes:
             process.close()
 
