@@ -4,7 +4,8 @@ and ``dask worker`` commands, started here and always stopped.
 One class (good, buggy, broken, hanging and attacking files of lessons 1–3) is graded locally
 with ``--jobs 2`` and on a cluster of two workers and one worker whose grader differs; one good
 worker is killed with SIGKILL part-way. Every row must equal the local run's; a re-run changes
-nothing; a cluster of mismatched workers only is refused; TLS with certificates made here.
+nothing; a cluster of mismatched workers only is refused; over TLS (certificates made here) the
+scheduler is killed mid-run and a re-run resumes.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ LESSON1, LESSON2, LESSON3 = (find_lesson(f"lesson{n}") for n in (1, 2, 3))
 TIMEOUT = "5"
 RUN_TIMEOUT_S = 400
 START_TIMEOUT_S = 120
+TASKS = 11  # files of the class to grade (the others are missing or unreadable)
 
 pytestmark = pytest.mark.slow
 
@@ -56,8 +58,7 @@ def _class_files() -> dict[str, dict[str, str | bytes]]:
     return {
         "alice": {l1: _solution(LESSON1), l2: _solution(LESSON2), l3: _solution(LESSON3)},
         "bob": {l1: (variants / "lesson1/buggy/fibonacci_int32.py").read_text(),
-                l2: (variants / "lesson2/buggy/b01_sum_not_mean.py").read_text(),
-                l3: (variants / "lesson3/buggy/b05_integer_accuracy.py").read_text()},
+                l2: (variants / "lesson2/buggy/b01_sum_not_mean.py").read_text()},
         "carol": {l1: "def make_counter(:\n    pass\n"},  # syntax error
         "dave": {l2: _solution(LESSON2) + "\n\ndef predict(x, W, b):\n"
                  "    import ctypes\n    return ctypes.string_at(0)  # segfault\n"},
@@ -185,8 +186,8 @@ def _graded(out: Path) -> int:
     try:
         db = sqlite3.connect(f"file:{out / 'gradebook.db'}?mode=ro", uri=True)
         try:
-            return db.execute(
-                "SELECT count(*) FROM results WHERE status != 'missing'").fetchone()[0]
+            return db.execute(  # graded by a worker, not recorded without grading
+                "SELECT count(*) FROM results WHERE duration_s > 0").fetchone()[0]
         finally:
             db.close()
     except sqlite3.Error:
@@ -203,8 +204,7 @@ def _kill_a_busy_worker(cluster: Cluster, out: Path, run: subprocess.Popen) -> i
             graded = _graded(out)
             busy = [a for a, keys in client.processing().items() if keys]
             if graded >= 1 and busy:
-                pids = {a: int(w["pid"]) for a, w in
-                        client.scheduler_info(n_workers=-1)["workers"].items()}
+                pids = client.run(os.getpid, workers=busy[:1])
                 os.kill(pids[busy[0]], signal.SIGKILL)
                 return graded
             time.sleep(0.3)
@@ -238,7 +238,7 @@ def test_the_cluster_gradebook_equals_the_local_one_though_a_worker_was_killed(
     runs: Runs,
 ) -> None:
     assert runs.process.returncode == 0, runs.process.stderr + runs.process.stdout
-    assert runs.killed < 12, "the worker was killed after the last result"
+    assert runs.killed < TASKS, "the worker was killed after the last result"
     assert _dump(runs.cluster / "gradebook.db") == _dump(runs.local / "gradebook.db")
     statuses = {key: row["status"] for key, row in _results(runs.cluster).items()}
     assert statuses[("alice", "lesson3")] == "graded"
@@ -250,10 +250,8 @@ def test_the_cluster_gradebook_equals_the_local_one_though_a_worker_was_killed(
     for name in ("grades.csv", "summary.md"):
         assert (runs.cluster / name).read_text() == (runs.local / name).read_text()
     for student in _class_files():
-        for name in ("feedback.md", "junit.xml"):
-            ours = (runs.cluster / "students" / student / name).read_text()
-            assert ours == (runs.local / "students" / student / name).read_text(), (student,
-                                                                                   name)
+        feedback = Path("students") / student / "feedback.md"  # junit.xml has timings
+        assert (runs.cluster / feedback).read_text() == (runs.local / feedback).read_text()
 
 
 def test_the_worker_of_another_grader_is_refused_naming_both_versions(runs: Runs) -> None:
@@ -268,7 +266,7 @@ def test_the_worker_of_another_grader_is_refused_naming_both_versions(runs: Runs
 
 def test_progress_counts_the_workers_and_names_the_cluster(runs: Runs) -> None:
     out = runs.process.stdout
-    assert f"12 to grade on the Dask cluster at {runs.address}" in out
+    assert f"{TASKS} to grade on the Dask cluster at {runs.address}" in out
     assert "Grading" in out and " workers" in out and "ETA" in out
     assert "erin lesson1: 0/17 timeout" in out
     assert runs.process.stderr == ""
@@ -294,41 +292,6 @@ def test_a_cluster_of_mismatched_workers_only_stops_in_one_line(tmp_path: Path) 
     assert len(lines) == 1, lines
     assert "no worker of" in lines[0] and f"this client {grader_version(LESSON1)}" in lines[0]
     assert _results(tmp_path / "out") == {}
-
-
-def test_an_unreachable_or_lost_scheduler_is_one_line_and_a_rerun_resumes(
-    runs: Runs, tmp_path: Path
-) -> None:
-    classdir = _write_class(tmp_path / "class", students=("alice", "bob", "erin"))
-    out = tmp_path / "out"
-    nowhere = _batch(classdir, "--out", out, "--scheduler", "tcp://127.0.0.1:9")
-    assert nowhere.returncode == 2
-    lines = nowhere.stderr.strip().splitlines()
-    assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], lines
-    with _cluster(tmp_path / "dask", [{}]) as cluster:
-        run = subprocess.Popen(
-            [_grade_script(), "batch", str(classdir), "--out", str(out), "--scheduler",
-             cluster.address, "--timeout", TIMEOUT, "--lessons", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while _graded(out) < 1 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-        os.killpg(cluster.processes[0].pid, signal.SIGKILL)  # the scheduler
-        _, stderr = run.communicate(timeout=RUN_TIMEOUT_S)
-    assert run.returncode == 2
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and "lost the Dask scheduler" in lines[0], lines
-    kept = _graded(out)
-    assert 1 <= kept < 3
-    with _cluster(tmp_path / "dask-again", [{}]) as cluster:
-        resumed = _batch(classdir, "--out", out, "--scheduler", cluster.address,
-                         "--timeout", TIMEOUT, "--lessons", "1")
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{kept} results already in the gradebook" in resumed.stdout
-    local = {key: (row["score"], row["status"]) for key, row in _results(runs.local).items()
-             if key[0] in ("alice", "bob", "erin") and key[1] == "lesson1"}
-    assert {key: (row["score"], row["status"])
-            for key, row in _results(out).items()} == local
 
 
 # -- TLS -----------------------------------------------------------------------------------------
@@ -375,29 +338,56 @@ def _certificates(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def test_tls_with_a_security_file(runs: Runs, tmp_path: Path) -> None:
+def test_tls_then_a_lost_scheduler_is_one_line_and_a_rerun_resumes(
+    runs: Runs, tmp_path: Path
+) -> None:
+    """Over TLS (certificates made here), a scheduler killed mid-run stops the run in one line
+    and keeps what was graded; the scheduler gone is one line too; a re-run (here on this
+    machine, which reads the same gradebook) resumes to the local run's rows."""
     pytest.importorskip("cryptography")
     certs = _certificates(tmp_path / "certs")
     security = tmp_path / "certs" / "security.yaml"
     security.write_text("distributed:\n  comm:\n    require-encryption: true\n    tls:\n"
                         "      ca-file: ca.pem\n      client:\n        cert: cert.pem\n"
                         "        key: key.pem\n")
-    tls = ["--tls-ca-file", str(certs["ca"]), "--tls-cert",
-           str(certs["cert"]), "--tls-key", str(certs["key"])]
-    classdir = _write_class(tmp_path / "class", students=("alice", "bob"))
+    tls = ["--tls-ca-file", str(certs["ca"]), "--tls-cert", str(certs["cert"]), "--tls-key",
+           str(certs["key"])]
+    students = ("alice", "bob", "erin")
+    classdir = _write_class(tmp_path / "class", students=students)
     out = tmp_path / "out"
     with _cluster(tmp_path / "dask", [{}], tls=tls) as cluster:
         assert cluster.address.startswith("tls://127.0.0.1:")
         bare = _batch(classdir, "--out", out, "--scheduler", cluster.address, "--lessons", "1")
         assert bare.returncode == 2 and len(bare.stderr.strip().splitlines()) == 1
         assert "--security" in bare.stderr
-        done = _batch(classdir, "--out", out, "--scheduler", cluster.address, "--lessons", "1",
-                      "--security", security, "--timeout", TIMEOUT)
-    assert done.returncode == 0, done.stderr + done.stdout
-    local = {key: (row["score"], row["status"], row["sha256"])
+        run = subprocess.Popen(
+            [_grade_script(), "batch", str(classdir), "--out", str(out), "--scheduler",
+             cluster.address, "--security", str(security), "--timeout", TIMEOUT,
+             "--lessons", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env())
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while _graded(out) < 1 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        os.killpg(cluster.processes[0].pid, signal.SIGKILL)  # the scheduler
+        stdout, stderr = run.communicate(timeout=RUN_TIMEOUT_S)
+        assert run.returncode == 2, stdout + stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and "lost the Dask scheduler" in lines[0], lines
+        kept = _graded(out)
+        assert 1 <= kept < len(students)
+        gone = _batch(classdir, "--out", out, "--scheduler", cluster.address, "--security",
+                      security, "--lessons", "1")
+    assert gone.returncode == 2
+    lines = gone.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], lines
+    resumed = _batch(classdir, "--out", out, "--jobs", "1", "--timeout", TIMEOUT,
+                     "--lessons", "1")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{kept} results already in the gradebook" in resumed.stdout
+    local = {key: (row["score"], row["status"], row["sha256"], row["problem"])
              for key, row in _results(runs.local).items()
-             if key[0] in ("alice", "bob") and key[1] == "lesson1"}
-    assert {key: (row["score"], row["status"], row["sha256"])
+             if key[0] in students and key[1] == "lesson1"}
+    assert {key: (row["score"], row["status"], row["sha256"], row["problem"])
             for key, row in _results(out).items()} == local
 
 
