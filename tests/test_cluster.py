@@ -405,3 +405,25 @@ def test_without_distributed_scheduler_says_what_to_install(tmp_path: Path) -> N
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and 'pip install -e ".[cluster]"' in lines[0], lines
+
+
+def test_hidden_check_files_travel_as_content_and_stay_inside_their_folder(
+    tmp_path: Path,
+) -> None:
+    from grader.batch.cluster import checks_payload
+    from grader.batch.cluster_worker import _write_checks
+
+    hidden = tmp_path / "hidden"
+    (hidden / "lesson1_warmup").mkdir(parents=True)
+    (hidden / "lesson1_warmup" / "test_extra.py").write_bytes(b"def test_x():\n    pass\n")
+    (hidden / "README.md").write_bytes(b"instructors only\n")
+    payload = checks_payload(hidden)
+    assert payload == {"README.md": b"instructors only\n",
+                       "lesson1_warmup/test_extra.py": b"def test_x():\n    pass\n"}
+    written = _write_checks(tmp_path / "on-worker", payload)
+    assert written is not None
+    assert checks_payload(written) == payload
+    assert _write_checks(tmp_path / "none", None) is None
+    for bad in ("../escape.py", "/etc/passwd"):
+        with pytest.raises(ValueError, match="not a relative path"):
+            _write_checks(tmp_path / "bad", {bad: b"x"})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import time
 import uuid
@@ -33,6 +34,8 @@ CONNECT_TIMEOUT_S = 10.0
 SCHEDULER_LOST_S = 10.0  # the client reconnecting this long means the scheduler is gone
 NO_WORKER_WAIT_S = 120.0  # no worker able to grade for this long stops the run
 POLL_S = 1.0
+MIN_IN_FLIGHT = 500  # tasks submitted ahead; more with many workers
+IN_FLIGHT_PER_WORKER = 4
 
 
 def require_distributed() -> None:
@@ -77,8 +80,19 @@ def security(path: Path | None, address: str) -> Any:
                 if not file.is_file():
                     raise SetupError(f"--security {path}: {key} {section[key]} is not a file")
                 section[key] = str(file)
-    with dask.config.set(config):
+    with dask.config.set(_dotted(config)):  # a nested dict would replace all of `distributed`
         return Security()
+
+
+def _dotted(config: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` as ``{"a.b": 1}``: what ``dask.config.set`` merges key by key."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def connect(address: str, security_file: Path | None) -> Any:
@@ -147,21 +161,33 @@ def run(
                           device=device, isolate=isolate)
     with _scheduler_calls(address):
         client.register_plugin(plugin)
-    futures = {}
-    try:
+    futures: dict[Any, Job] = {}
+    waiting = iter(jobs)
+    watch = _Watch(client, address, name, on_workers, on_refusal)
+
+    def submit(count: int) -> None:
+        """Up to ``count`` more tasks: the scheduler holds a window of submissions, not all."""
         with _scheduler_calls(address):
-            for job in jobs:
+            for job in itertools.islice(waiting, max(0, count)):
                 payload = {
                     "student": job.student, "lesson": job.lesson.stem,
                     "filename": job.path.name, "path": str(job.path),
                     "source": read_submission(job.path), "timeout": limits.call_s,
-                    "total_timeout": limits.total_s, "extra_checks": extra_checks,
+                    "total_timeout": limits.total_s,
                 }
-                future = client.submit(task, payload, name, resources={name: 1}, pure=False,
+                future = client.submit(task, payload, name, checks, resources={name: 1},
+                                       pure=False,
                                        key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}")
                 futures[future] = job
-        pending = as_completed(list(futures), loop=client.loop)
-        watch = _Watch(client, address, name, on_workers, on_refusal)
+                pending.add(future)
+
+    try:
+        with _scheduler_calls(address):
+            # an instructor's hidden checks go to each worker once, not with every task
+            checks = (client.scatter(extra_checks, broadcast=True, hash=False)
+                      if extra_checks else None)
+        pending = as_completed(loop=client.loop)
+        submit(MIN_IN_FLIGHT)
         while not pending.is_empty():
             batch = pending.next_batch(block=False)
             for future in batch:
@@ -172,6 +198,7 @@ def run(
                     raise _lost(address) from None
                 yield Done(futures.pop(future), reply)
             watch.check()
+            submit(max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * watch.able) - len(futures))
             if not batch:
                 time.sleep(0.05)
     finally:
@@ -232,6 +259,7 @@ class _Watch:
         self.client, self.address, self.name = client, address, name
         self.on_workers, self.on_refusal = on_workers, on_refusal
         self.refused: dict[str, str] = {}
+        self.able = 0  # workers that accepted the run, as last seen
         self.last = 0.0
         self.unreachable_since: float | None = None
         self.idle_since: float | None = None
@@ -257,6 +285,7 @@ class _Watch:
                     self.refused[worker] = str(message["refused"])
                     self.on_refusal(self.refused[worker])
         able = [a for a, info in workers.items() if (info.get("resources") or {}).get(self.name)]
+        self.able = len(able)
         self.on_workers(len(able))
         if able:
             self.idle_since = None

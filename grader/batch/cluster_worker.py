@@ -93,7 +93,8 @@ class GraderPlugin(WorkerPlugin):
         for process in self._processes:
             process.close()
 
-    def grade(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def grade(self, payload: dict[str, Any], extra_checks: dict[str, bytes] | None = None,
+              ) -> dict[str, Any]:
         """The local batch worker's reply for one task (see :func:`task`)."""
         if self.refused is not None or self._idle is None:
             return {"refused": self.refused or "this worker's grader plugin is not set up"}
@@ -104,7 +105,7 @@ class GraderPlugin(WorkerPlugin):
             path = folder / "submission" / Path(str(payload["filename"])).name
             path.parent.mkdir()
             path.write_bytes(payload["source"])
-            checks = _write_checks(folder / "checks", payload.get("extra_checks"))
+            checks = _write_checks(folder / "checks", extra_checks)
             job = Job(str(payload["student"]), find_lesson(str(payload["lesson"])), path,
                       checks=checks)
             limits = Limits(float(payload["timeout"]), float(payload["total_timeout"]))
@@ -121,18 +122,21 @@ class GraderPlugin(WorkerPlugin):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def task(payload: dict[str, Any], plugin: str) -> dict[str, Any]:
+def task(payload: dict[str, Any], plugin: str, extra_checks: dict[str, bytes] | None = None,
+         ) -> dict[str, Any]:
     """What the client submits: grade ``payload`` with this worker's plugin named ``plugin``.
 
     ``payload``: ``student``, ``lesson`` (stem), ``filename``, ``path`` (the client's, for
-    messages), ``source`` (the file's bytes), ``timeout``, ``total_timeout``, and
-    ``extra_checks``: ``{relative path: bytes}`` of an instructor's hidden check modules or None.
+    messages), ``source`` (the file's bytes), ``timeout``, ``total_timeout``.
+    ``extra_checks``: ``{relative path: bytes}`` of an instructor's hidden check modules (the
+    client scatters them to every worker once), written to a folder that the local batch
+    worker's request names as ``"checks"`` (see :class:`grader.batch.scheduling.Job`).
     """
     worker = get_worker()
     found = worker.plugins.get(plugin)
     if not isinstance(found, GraderPlugin):
         return {"refused": f"worker {worker.address} has no grader plugin {plugin}"}
-    return found.grade(payload)
+    return found.grade(payload, extra_checks)
 
 
 def _write_checks(folder: Path, files: dict[str, bytes] | None) -> Path | None:
