@@ -102,8 +102,7 @@ def connect(address: str, security_file: Path | None) -> Any:
                          "it, e.g. tcp://HOST:8786 or tls://HOST:8786")
     from distributed import Client
 
-    # Dask logs a lost connection as tracebacks on stderr; this command says it in one line
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    _quiet_dask()
     chosen = security(security_file, address)
     try:
         return Client(address, security=chosen, timeout=CONNECT_TIMEOUT_S,
@@ -114,6 +113,14 @@ def connect(address: str, security_file: Path | None) -> Any:
             f"cannot reach the Dask scheduler at {address} ({text}): start it with "
             f"`dask scheduler` (and workers with `dask worker {address}`), or check the address "
             "and --security") from None
+
+
+def _quiet_dask() -> None:
+    """Dask logs a lost connection as tracebacks on stderr; this command says it in one line.
+    (Dask's configuration gives some of its loggers levels of their own: set each.)"""
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def checks_payload(folder: Path | None) -> dict[str, bytes] | None:
