@@ -427,3 +427,21 @@ def test_hidden_check_files_travel_as_content_and_stay_inside_their_folder(
     for bad in ("../escape.py", "/etc/passwd"):
         with pytest.raises(ValueError, match="not a relative path"):
             _write_checks(tmp_path / "bad", {bad: b"x"})
+
+
+def test_a_worker_refuses_another_release_or_lesson_digest_in_one_line() -> None:
+    import grader
+    from grader.batch.cluster_worker import refusal
+
+    ours = {LESSON1.stem: grader_version(LESSON1)}
+    assert refusal("tcp://w:1", release=grader.__version__, versions=ours, isolate=False) is None
+    other = refusal("tcp://w:1", release="9.9.9", versions=ours, isolate=False)
+    assert other == (f"worker tcp://w:1 runs grader {grader.__version__}, this client 9.9.9: "
+                     "refused (install the client's grader on it)")
+    changed = refusal("tcp://w:1", release=grader.__version__,
+                      versions={LESSON1.stem: "0.1.0+0000000000"}, isolate=False)
+    assert changed is not None and grader_version(LESSON1) in changed
+    assert "this client 0.1.0+0000000000" in changed and len(changed.splitlines()) == 1
+    unknown = refusal("tcp://w:1", release=grader.__version__,
+                      versions={"lesson99_future": "0.1.0+1"}, isolate=False)
+    assert unknown is not None and "none (it has no such lesson)" in unknown
