@@ -125,7 +125,8 @@ def _task_overhead(address: str, tasks: int) -> tuple[float, float]:
         client.gather(client.map(_inc, range(tasks), pure=False))
         bulk = (time.perf_counter() - started) / tasks
         started = time.perf_counter()
-        for future in as_completed(client.map(_inc, range(tasks), pure=False)):
+        futures = client.map(_inc, range(tasks), pure=False)
+        for future in as_completed(futures, loop=client.loop):
             future.result()
         streamed = (time.perf_counter() - started) / tasks
     return bulk, streamed
@@ -161,7 +162,29 @@ def main() -> int:
                     Gradebook(root / "cluster" / "gradebook.db") as b:
                 same = a.dump() == b.dump()
                 records = a.records()
-            print(f"gradebooks equal:        {same}")
+                theirs = {(r.student, r.lesson): r for r in b.records()}
+            verdicts = {(r.student, r.lesson): (r.status, r.score, [(c.id, c.points, c.outcome)
+                        for c in r.checks]) for r in records}
+            print(f"gradebooks equal:        {same}; every verdict equal: " + str(verdicts == {
+                key: (r.status, r.score, [(c.id, c.points, c.outcome) for c in r.checks])
+                for key, r in theirs.items()}))
+            print("  (TensorFlow words some of its own error messages differently from run to "
+                  "run, e.g. 'goo.gle/debugproto' or 'goo.gle/debugonly': two local runs "
+                  "differ there too)")
+            for ours in records:
+                other = theirs.get((ours.student, ours.lesson))
+                if other is None or (ours.status, ours.score, ours.problem) != (
+                        other.status, other.score, other.problem):
+                    print(f"  differs: {ours.student} {ours.lesson}: local {ours.status} "
+                          f"{ours.score:g} {ours.problem!r}; cluster "
+                          + (f"{other.status} {other.score:g} {other.problem!r}" if other
+                             else "missing"))
+                elif [(c.id, c.points, c.outcome, c.message) for c in ours.checks] != [
+                        (c.id, c.points, c.outcome, c.message) for c in other.checks]:
+                    print(f"  differs in a check's message: {ours.student} {ours.lesson}")
+                    for x, y in zip(ours.checks, other.checks, strict=False):
+                        if (x.points, x.outcome, x.message) != (y.points, y.outcome, y.message):
+                            print(f"    {x.id}: {x.message[:150]!r} / {y.message[:150]!r}")
             rate = _write_rate(records, root / "rate.db", args.writes)
             print(f"gradebook write rate:    {rate:7.0f} results/s "
                   f"({args.writes} results, one transaction each)")

@@ -191,7 +191,8 @@ def run(
     try:
         with _scheduler_calls(address):
             # an instructor's hidden checks go to each worker once, not with every task
-            checks = (client.scatter(extra_checks, broadcast=True, hash=False)
+            # (in a list: Dask scatters a dict value by value, keyed by the dict's keys)
+            checks = (client.scatter([extra_checks], broadcast=True, hash=False)[0]
                       if extra_checks else None)
         pending = as_completed(loop=client.loop)
         submit(MIN_IN_FLIGHT)
