@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--missing", choices=("zero", "blank"), default="zero",
                        help="for --lms: a student with no file gets 0 or an empty cell "
                        "(default zero)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster at ADDRESS (tcp://HOST:8786 or tls://...; "
+                            'pip install -e ".[cluster]")')
+    batch.add_argument("--security", type=Path, metavar="FILE",
+                       help="the Dask security configuration (YAML: TLS CA, cert and key) of a "
+                            "tls:// --scheduler")
     gradescope = commands.add_parser(
         "gradescope", help="instructors: the autograder zip for Gradescope's Upload autograder")
     gradescope.add_argument("--out", type=Path, required=True, metavar="ZIP",
@@ -201,6 +207,8 @@ def _run(argv: list[str], console: Console) -> int:
             lms=args.lms,
             roster=args.roster,
             missing=args.missing,
+            scheduler=args.scheduler,
+            security=args.security,
         )
 
     from grader.commands import lesson as lesson_command

@@ -30,7 +30,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader.check import CheckInfo, checks_in
 from grader.curriculum import Lesson, lessons
@@ -172,6 +172,19 @@ class HiddenChecks:
     def package(self) -> str:
         """The package the modules are imported as (one per content: versions never mix)."""
         return f"grade_hidden_{self.digest[:16]}"
+
+    def write(self, folder: Path) -> Path:
+        """Write the files under ``folder`` in the ``--checks`` layout (what a worker loads with
+        :meth:`from_dir`); return ``folder``. Only relative paths inside it are written."""
+        for name, data in self.files.items():
+            relative = PurePosixPath(name)
+            if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+                raise ValueError(f"hidden check file {name!r}: not a relative path inside the "
+                                 "folder")
+            target = folder.joinpath(*relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        return folder
 
     def materialize(self, folder: Path) -> Path:
         """Write the files under ``folder`` as an importable package; return the package's

@@ -67,6 +67,10 @@ class WorkerProcess:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
         self._buffer = b""
 
+    def warm(self) -> None:
+        """Start the worker now (it imports TensorFlow in the background), not on first use."""
+        self._start()
+
     def _start(self) -> subprocess.Popen[bytes]:
         if self._process is None:
             env = dict(os.environ)
@@ -150,6 +154,28 @@ def job_deadline(limits: Limits) -> float:
     return 120.0 + limits.total_s + limits.call_s
 
 
+CRASHED_TWICE = ("grading this file stopped the grader's worker process twice (does it kill "
+                 "other processes or exhaust the machine?)")
+
+
+def grade_job(
+    worker: WorkerProcess, job: Job, *, limits: Limits, stop: threading.Event | None = None
+) -> dict[str, Any] | None:
+    """``job`` graded on ``worker``, tried once more on a fresh worker process if the first one
+    died; ``{"crashed": ...}`` if both did; None if ``stop`` was set meanwhile.
+
+    The local batch and the Dask workers (:mod:`grader.batch.cluster_worker`) both grade this way.
+    """
+    reply = None
+    for _attempt in (1, 2):
+        reply = worker.grade(job, limits=limits, deadline_s=job_deadline(limits))
+        if reply is not None or (stop is not None and stop.is_set()):
+            break
+    if stop is not None and stop.is_set():
+        return None
+    return reply if reply is not None else {"crashed": CRASHED_TWICE}
+
+
 def run(
     jobs: list[Job], *, workers: int, limits: Limits, device: str = "cpu",
     isolate: bool = True,
@@ -173,17 +199,9 @@ def run(
                     job = pending.get_nowait()
                 except queue.Empty:
                     return
-                reply = None
-                for _attempt in (1, 2):
-                    reply = worker.grade(job, limits=limits, deadline_s=job_deadline(limits))
-                    if reply is not None or stop.is_set():
-                        break
-                if stop.is_set():
-                    return
+                reply = grade_job(worker, job, limits=limits, stop=stop)
                 if reply is None:
-                    reply = {"crashed": "grading this file stopped the grader's worker process "
-                                        "twice (does it kill other processes or exhaust the "
-                                        "machine?)"}
+                    return
                 done.put(Done(job, reply))
         finally:
             done.put(None)

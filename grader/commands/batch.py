@@ -7,8 +7,9 @@ import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,6 +17,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -63,6 +65,8 @@ def main(
     lms: str | None = None,
     roster: Path | None = None,
     missing: str = "zero",
+    scheduler: str | None = None,
+    security: Path | None = None,
 ) -> int:
     """Grade every student × lesson not yet in the gradebook; write exports; return 0.
 
@@ -72,11 +76,22 @@ def main(
     with the lessons' own; ``feedback_hidden`` shows them in the students' feedback too.
     ``lms`` and ``roster``: also write the gradebook import of that LMS (``canvas.csv`` or
     ``moodle.csv``), students without a file at 0 or blank (``missing``).
+    ``scheduler``: grade on the Dask cluster at that address (``security``: its TLS
+    configuration file), where each worker checks its own isolation and grader version.
     """
+    if scheduler is not None:
+        from grader.batch import cluster
+
+        cluster.require_distributed()
+        if jobs is not None:
+            raise UsageError("--jobs is for grading on this machine: with --scheduler each Dask "
+                             "worker grades as many submissions at a time as it has threads")
+    elif security is not None:
+        raise UsageError("--security is the TLS configuration of a --scheduler: pass both")
     lms_roster = _read_roster(lms, roster)
     hidden = HiddenChecks.from_dir(checks) if checks is not None else None
     capabilities = machine_capabilities()
-    if not capabilities.isolated and not no_sandbox:
+    if scheduler is None and not capabilities.isolated and not no_sandbox:
         raise SetupError(
             f"{capabilities.explain()}; batch grading runs students' code, so it refuses to run "
             "without isolation: run it as root on Linux, or pass --no-sandbox to accept the risk"
@@ -94,13 +109,20 @@ def main(
 
         check_database(nbgrader_db)
     _make_out(out)
-    with _exclusive(out), tempfile.TemporaryDirectory(prefix="grade-hidden-") as snapshot:
+    with _exclusive(out), contextlib.ExitStack() as stack, \
+            tempfile.TemporaryDirectory(prefix="grade-hidden-") as snapshot:
+        client = None
+        if scheduler is not None:
+            client = cluster.connect(scheduler, security)
+            stack.callback(client.close)
         found = discover(submissions, wanted=lessons, exclude=out)
-        versions = {lesson.stem: grader_version(lesson)
+        # A Dask worker must run the same grading code (its own hidden checks come with the run).
+        code_versions = {lesson.stem: grader_version(lesson) for lesson in found.lessons}
+        versions = {lesson.stem: code_versions[lesson.stem]
                     + (hidden.version_suffix(lesson) if hidden else "")
                     for lesson in found.lessons}
         # The workers grade with this very content, even if the folder changes meanwhile.
-        snapshot_dir = _snapshot(hidden, Path(snapshot)) if hidden else None
+        snapshot_dir = hidden.write(Path(snapshot)) if hidden else None
         with Gradebook(out / FILENAME) as book:
             book.register(found.students, [(x, versions[x.stem]) for x in found.lessons],
                           hidden)
@@ -124,12 +146,20 @@ def main(
                 else:
                     todo.append(Job(sub.student, sub.lesson, sub.path, snapshot_dir))
             skipped = len(found.submissions) - len(direct) - len(todo)
-            _announce(console, found, skipped, len(direct), len(todo), min(workers, len(todo)))
+            where = (f" on {min(workers, len(todo))} workers" if client is None
+                     else f" on the Dask cluster at {scheduler}")
+            _announce(console, found, skipped, len(direct), len(todo), where)
             for record in direct:
                 book.record(record)
-            _grade(console, book, todo, workers=workers,
-                   limits=Limits(call_timeout, total_timeout), device=device,
-                   versions=versions, isolate=not no_sandbox, hidden=hidden)
+            limits = Limits(call_timeout, total_timeout)
+            if client is None:
+                results = run(todo, workers=workers, limits=limits, device=device,
+                              isolate=not no_sandbox)
+                _grade(console, book, todo, results, versions, hidden=hidden)
+            elif todo:
+                _grade_on_cluster(console, book, todo, client, scheduler, limits=limits,
+                                  device=device, versions=versions, isolate=not no_sandbox,
+                                  hidden=hidden, code_versions=code_versions)
             records = book.records()
             lessons_known = {stem: LessonInfo(stem, number, title)
                              for stem, number, title in book.lessons()}
@@ -232,23 +262,15 @@ def _for_student(message: str, path: Path) -> str:
     return message.replace(str(path), path.name)
 
 
-def _announce(console: Console, found, skipped: int, direct: int, todo: int, workers: int) -> None:
+def _announce(console: Console, found, skipped: int, direct: int, todo: int, where: str) -> None:
     names = ", ".join(lesson.name for lesson in found.lessons)
     console.print(f"{len(found.students)} students ({found.layout}), lessons {names}: "
                   f"{skipped} results already in the gradebook, {direct} recorded without "
                   f"grading (missing or unreadable files), {todo} to grade"
-                  + (f" on {workers} workers" if todo else ""), soft_wrap=True)
+                  + (where if todo else ""), soft_wrap=True)
     for stray in found.unrecognized:
         console.print(f"[yellow]not a lesson file, ignored:[/] {escape(str(stray))}",
                       soft_wrap=True)
-
-
-def _snapshot(hidden: HiddenChecks, folder: Path) -> Path:
-    """``hidden``'s files written under ``folder`` in the --checks layout (for the workers)."""
-    for name, data in hidden.files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def _record_of(done: Done, versions: dict[str, str],
@@ -272,16 +294,20 @@ def _record_of(done: Done, versions: dict[str, str],
         f"\n{detail}")
 
 
-def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
-           limits: Limits, device: str, versions: dict[str, str], isolate: bool,
+def _grade(console: Console, book: Gradebook, todo: list[Job],
+           results: Generator[Done, None, None], versions: dict[str, str],
+           progress_columns: tuple = (), start: Callable[[Progress, TaskID], None] | None = None,
            hidden: HiddenChecks | None = None) -> None:
+    """Commit each result as it comes (the only writer of the gradebook), with a progress bar."""
     if not todo:
+        results.close()
         return
     columns = (TextColumn("Grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
+               TextColumn("ETA"), TimeRemainingColumn(), *progress_columns)
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("grading", total=len(todo))
-        results = run(todo, workers=workers, limits=limits, device=device, isolate=isolate)
+        task = progress.add_task("grading", total=len(todo), workers=0)
+        if start is not None:
+            start(progress, task)
         try:
             for done in results:
                 record = _record_of(done, versions, hidden)
@@ -294,3 +320,28 @@ def _grade(console: Console, book: Gradebook, todo: list[Job], *, workers: int,
                 progress.advance(task)
         finally:
             results.close()
+
+
+def _grade_on_cluster(console: Console, book: Gradebook, todo: list[Job], client: Any,
+                      address: str, *, limits: Limits, device: str, versions: dict[str, str],
+                      isolate: bool, hidden: HiddenChecks | None = None,
+                      code_versions: dict[str, str] | None = None) -> None:
+    """:func:`_grade`, the jobs sent to the Dask cluster; the bar counts its able workers."""
+    from grader.batch import cluster
+
+    hooks: dict[str, Callable] = {}
+
+    def start(progress: Progress, task: TaskID) -> None:
+        hooks["workers"] = lambda n: progress.update(task, workers=n)
+        hooks["refusal"] = lambda line: progress.console.print(
+            f"[yellow]{escape(line)}[/]", soft_wrap=True)
+
+    results = cluster.run(
+        client, todo, address=address, limits=limits, device=device, isolate=isolate,
+        versions=code_versions or versions,
+        extra_checks=hidden.files if hidden is not None else None,
+        on_workers=lambda n: hooks["workers"](n),
+        on_refusal=lambda line: hooks["refusal"](line))
+    _grade(console, book, todo, results, versions,
+           progress_columns=(TextColumn("{task.fields[workers]} workers"),), start=start,
+           hidden=hidden)
