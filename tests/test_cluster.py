@@ -369,8 +369,8 @@ def test_tls_then_a_lost_scheduler_is_one_line_and_a_rerun_resumes(
         run = subprocess.Popen(
             [_grade_script(), "batch", str(classdir), "--out", str(out), "--scheduler",
              cluster.address, "--security", str(security), "--timeout", TIMEOUT,
-             "--lessons", "1", "--checks", str(HIDDEN)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=_env())
+             "--lessons", "1", "--checks", str(HIDDEN)], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=_env())
         deadline = time.monotonic() + RUN_TIMEOUT_S
         while _graded(out) < 1 and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
