@@ -14,7 +14,7 @@ allow-list and scored on the 2,000 held-out digits. Then the same for other reci
 Prints a Markdown table: mean, min and max held-out accuracy, how many runs pass the floor, the
 seconds per run:
 
-    MNIST_DIR=../shared/data/mnist python benchmarks/calibrate_lesson7.py [--seeds 5]
+    MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson7.py [--seeds 5]
 """
 
 from __future__ import annotations
