@@ -14,7 +14,7 @@ import pytest
 
 from grader.check import CheckFailed
 from grader.curriculum import find_lesson, lessons
-from grader.graphs import _graph_def_class, nodes
+from grader.graphs import _graph_def_class, node_inputs
 from grader.learner.session import LearnerSession
 from grader.lessons.lesson10_distributed import checks
 from grader.runner import machine_capabilities
@@ -105,11 +105,12 @@ def _graph(*chain: str) -> bytes:
 
 
 def test_the_pipeline_chain_is_read_from_the_output_back():
-    chain = checks._dataset_chain(nodes(_graph(
+    chain = checks._dataset_chain(node_inputs(_graph(
         "TensorSliceDataset", "ShuffleDatasetV3", "BatchDatasetV2", "PrefetchDataset")))
     assert chain == ["PrefetchDataset", "BatchDatasetV2", "ShuffleDatasetV3",
                      "TensorSliceDataset"]
-    assert checks._dataset_chain(nodes(_graph("TensorSliceDataset"))) == ["TensorSliceDataset"]
+    single = checks._dataset_chain(node_inputs(_graph("TensorSliceDataset")))
+    assert single == ["TensorSliceDataset"]
 
 
 @pytest.mark.slow
