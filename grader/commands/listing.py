@@ -17,7 +17,7 @@ def main(*, console: Console) -> int:
     table = Table(title="Lessons", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     every = lessons()
     table.add_column("Lesson", no_wrap=True)
-    table.add_column("Title", ratio=1)
+    table.add_column("Title", ratio=1, overflow="fold")  # a long word breaks, never "…"
     # The file is what a learner opens: never wrapped or cut, whatever the terminal's width.
     table.add_column("File in exercises/", no_wrap=True, overflow="ignore",
                      min_width=max(len(lesson.filename) for lesson in every))
