@@ -220,7 +220,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 BAD_INPUTS: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
-    "unknown lesson": (lambda c: ["lesson9"], ("lesson9", "grade list")),
+    "unknown lesson": (lambda c: ["lesson99"], ("lesson99", "grade list")),
     "unknown command": (lambda c: ["frobnicate"], ("frobnicate", "grade --help")),
     "missing submission": (lambda c: ["lesson1", "--submission", "nope.py"],
                            ("nope.py", "no such file")),

@@ -22,7 +22,7 @@ def main(*, console: Console) -> int:
     table.add_column("File in exercises/", no_wrap=True, overflow="ignore",
                      min_width=max(len(lesson.filename) for lesson in every))
     table.add_column("Best", justify="right", no_wrap=True)
-    table.add_column("Status")
+    table.add_column("Status", no_wrap=True)
     for lesson in every:
         possible = lesson.max_points
         best = history.best_of(scores.get(lesson.stem))  # a damaged history: not graded
