@@ -764,6 +764,7 @@ def _callback(learner) -> tuple[dict[str, Any], Logs]:
     hint="return keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=1): the logdir "
     "argument, not a folder of your own.",
     grades="tensorboard_callback", uses=(), depends=(),
+    reported="whether tensorboard_callback returned a keras.callbacks.TensorBoard",
 )
 def test_callback_is_tensorboard(learner):
     answer, logs = _callback(learner)
