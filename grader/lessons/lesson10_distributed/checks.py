@@ -179,6 +179,14 @@ def _order(one_pass: dict[str, Any], n: int | None = None) -> list[int]:
     return [i for batch in one_pass["batches"] for i in batch][:n]
 
 
+def _expect_one_epoch(description: dict[str, Any], passes: list[dict[str, Any]], what: str,
+                      n: int, batch_size: int) -> None:
+    """Fail, naming .repeat(), when a pass over the dataset does not end after one epoch."""
+    if description.get("cardinality") == -1 or any(p["more"] for p in passes):
+        fail(f"{what} never ends: one pass over it should be one epoch ({-(-n // batch_size)} "
+             "batches). Leave out .repeat(): whoever trains repeats the dataset")
+
+
 NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffled. Add "
                 ".shuffle(len(images), seed=seed, reshuffle_each_iteration=True) before .batch")
 
@@ -217,9 +225,7 @@ def test_dataset_every_example_once(learner, rng, seed):
                                [int(rng.integers(1000))], passes=2,
                                max_batches=_cap(n, batch_size))
     passes = _passes(description, images, labels, what)
-    if description.get("cardinality") == -1 or any(p["more"] for p in passes):
-        fail(f"{what} never ends: one pass over it should be one epoch ({n // batch_size} "
-             "batches). Leave out .repeat(): whoever trains repeats the dataset")
+    _expect_one_epoch(description, passes, what, n, batch_size)
     for number, one_pass in enumerate(passes, start=1):
         order = _order(one_pass)
         counts = np.bincount(order, minlength=n)
@@ -250,7 +256,8 @@ def test_dataset_batch_sizes(learner, rng, seed):
     expected = [batch_size] * (n // batch_size) + [n % batch_size]
     sizes = [len(batch) for batch in one_pass["batches"]][:len(expected)]
     if sorted(sizes) == sorted(expected):  # where the smaller batch comes is the shuffle's check
-        return
+        return  # (and a .repeat() after .batch, the one-epoch check's)
+    _expect_one_epoch(description, [one_pass], what, n, batch_size)  # .repeat() before .batch
     if sizes == expected[:-1]:
         fail(f"{what} gives batches of sizes {sizes}: the last batch of {n % batch_size} "
              "examples is missing (drop_remainder=True?). Keep it: .batch(batch_size)")
