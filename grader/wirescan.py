@@ -57,9 +57,3 @@ def top_level(data: bytes, limit: int) -> list[tuple[int, bytes | None]]:
             raise WireError("an entry runs past the end of the message")
     return found
 
-
-def count(data: bytes, number: int, limit: int) -> list[bytes]:
-    """The payloads of the top-level entries of field ``number`` (at most ``limit`` entries of
-    any field, see :func:`top_level`)."""
-    return [payload for field, payload in top_level(data, limit)
-            if field == number and payload is not None]
