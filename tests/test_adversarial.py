@@ -445,3 +445,20 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
     assert "not a lesson file, ignored" in batch.stdout  # the link to the solution
     assert not _no_leftovers()
     assert not [p for p in PLANTED if p.exists()]
+
+
+@pytest.mark.slow
+def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade):
+    """Lesson 10 (issue 17 §3): single-device training whose probe is rewritten to report a
+    MirroredStrategy over two replicas and mirrored variables earns what the same training
+    earns honestly: that the replicas ran, each on its share, and stayed in sync is judged on
+    the gradients each replica computed, against the grader's own."""
+    def points(name: str) -> dict[str, float]:
+        results = grade("lesson10", ATTACKS / "lesson10" / name, isolate=True, call_timeout=60)
+        return {c.id: c.points for c in results.checks}
+
+    honest, forged = points("honest_single_device.py"), points("forge_strategy_facts.py")
+    assert sum(honest.values()) == 16
+    assert honest["distributed_uses_both_replicas"] == honest[
+        "distributed_variables_mirrored"] == 0
+    assert forged == honest

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import reported
 from grader.check import check_info
 from grader.curriculum import lessons
 from grader.stubs import derive_stub, solution_regions
@@ -140,6 +141,41 @@ def test_checks_declare_the_functions_they_are_about(lesson):
         assert not set(info.uses) & set(info.grades), f"{info.id} replaces what it grades"
         graded.update(info.grades)
     assert graded == exercise.keys(), f"no check grades {sorted(exercise.keys() - graded)}"
+
+
+def _readme_reported_list() -> list[str]:
+    """The list of reported facts in the README's section on what the learner can fake."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("**What the learner process can and cannot fake.**")
+    section = text[start:text.index("\n## ", start)]
+    return [line for line in section.splitlines() if line.startswith("- lesson")]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_reported_facts_are_declared_and_listed(lesson, capsys):
+    """Each fact a learner process reports about itself is declared by the checks resting on
+    it (``reported=``), printed here lesson by lesson, and listed in the README as it is."""
+    declared = reported.lines([lesson])
+    with capsys.disabled():
+        print(f"\n{lesson.name} reported facts:", *(declared or ["  (none)"]), sep="\n  ")
+    listed = [line for line in _readme_reported_list()
+              if line.startswith(f"- {lesson.name}: ")]
+    assert listed == declared, (
+        "README.md's list of reported facts differs from the checks' declarations: paste "
+        "`python -m grader.reported` into it")
+
+
+def test_the_lesson_probes_report_no_undeclared_fact():
+    """The facts known to be reported (issue 17 §3): each still declared by its lesson."""
+    known = {
+        "lesson1": ["make_counter() returned a tf.function", "was a tf.Tensor"],
+        "lesson9": ["returned a keras.callbacks.TensorBoard"],
+        "lesson10": ["the devices of"],
+    }
+    for lesson in LESSONS:
+        facts = " | ".join(reported.facts(lesson))
+        for fragment in known.get(lesson.name, []):
+            assert fragment in facts, f"{lesson.name} no longer declares {fragment!r}"
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,9 @@ ARITHMETIC_OPS = frozenset(
 VARIABLE_OPS = frozenset(
     ["ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"]
 )
+#: What the learner process reports and the grader cannot check outside (see grader.reported).
+TENSOR_FACT = ("whether fibonacci's result was a tf.Tensor, not a numpy array of the same "
+               "values")
 LARGEST_N = 93  # F(92) = 7540113804746346429 is the largest Fibonacci number in int64
 
 
@@ -126,6 +129,7 @@ def test_counter_counts(learner, seed):
     hint="Decorate the inner function with @tf.function: that is what builds the graph "
     "(the blueprint of 2016).",
     grades="make_counter",
+    reported="whether make_counter() returned a tf.function",
 )
 def test_counter_is_tf_function(learner, seed):
     description = _counter(learner, seed, calls=0)
@@ -190,6 +194,7 @@ def test_counters_are_independent(learner, seed):
     hint="Start from [[0], [1]]; on each step record the top value, then multiply by "
     "[[0, 1], [1, 1]]. The first numbers are 0, 1, 1, 2, 3, 5.",
     grades="fibonacci",
+    reported=TENSOR_FACT,
 )
 def test_fibonacci_values(learner, seed):
     for n in (1, 2, 3, 10):
@@ -216,6 +221,7 @@ def test_fibonacci_values(learner, seed):
     hint="Create the state and the step matrix with dtype=tf.int64, and tf.stack the recorded "
     "values into one vector.",
     grades="fibonacci",
+    reported=TENSOR_FACT,
 )
 def test_fibonacci_dtype_and_shape(learner, seed):
     value = _fibonacci(learner, seed, 10)
@@ -235,6 +241,7 @@ def test_fibonacci_dtype_and_shape(learner, seed):
     hint="An empty list gives a float32 tensor (tf.stack([]), tf.constant([])) or an error "
     "(tf.concat([], 0)): return tf.zeros([0], dtype=tf.int64) when n == 0.",
     grades="fibonacci",
+    reported=TENSOR_FACT,
 )
 def test_fibonacci_zero(learner, seed):
     try:
@@ -292,6 +299,7 @@ def test_fibonacci_negative(learner, seed):
     hint="int32 overflows after F(46) and float64 loses digits after F(78): use tf.int64 "
     "everywhere.",
     grades="fibonacci",
+    reported=TENSOR_FACT,
 )
 def test_fibonacci_large(learner, seed):
     value = _fibonacci(learner, seed, LARGEST_N)
@@ -327,6 +335,7 @@ def _traced_fibonacci(learner, seed: int, sizes: list[int], eager: bool = False)
     "tf.Variable inside fibonacci (create it once outside), and decide with Python ints, not "
     "tensors.",
     grades="fibonacci",
+    reported=TENSOR_FACT,
 )
 def test_fibonacci_traced(learner, seed):
     # Judged against the reference numbers, or else against what fibonacci(n) returns when
