@@ -460,5 +460,5 @@ def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade):
     honest, forged = points("honest_single_device.py"), points("forge_strategy_facts.py")
     assert sum(honest.values()) == 16
     assert honest["distributed_uses_both_replicas"] == honest[
-        "distributed_variables_mirrored"] == 0
+        "distributed_variables_in_sync"] == 0
     assert forged == honest

@@ -152,6 +152,13 @@ def _readme_reported_list() -> list[str]:
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_no_point_rests_on_a_reported_fact(lesson):
+    """Issue 17 §3: a fact the learner process reports about itself can be forged by rewriting
+    the probes there, so a check that declares one is worth 0 points (it still teaches)."""
+    assert reported.problems(lesson) == []
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
 def test_reported_facts_are_declared_and_listed(lesson, capsys):
     """Each fact a learner process reports about itself is declared by the checks resting on
     it (``reported=``), printed here lesson by lesson, and listed in the README as it is."""

@@ -643,11 +643,28 @@ def _in_sync(facts: dict[str, Any], what: str, replicas: int) -> None:
 
 
 @check(
-    "W and b are mirrored: one copy on each replica's device, all in sync",
+    "W and b stay in sync: every replica computes its gradients at the same weights",
     points=2,
     hint="Create the variables inside `with strategy.scope():`. They become MirroredVariables, "
     "one copy per device; the strategy keeps the copies equal when you update them with the "
     "summed gradients (assign_sub outside strategy.run, or an optimizer).",
+    grades="distributed_train",
+)
+def test_distributed_variables_in_sync(learner):
+    facts, what = _strategy_facts(learner)
+    _parameters(facts, what)
+    devices = _replicas(facts)
+    # Verified here, on the gradients each replica computed (the replicas must have run).
+    _verified_replicas(facts, what, devices)
+    _in_sync(facts, what, devices)
+
+
+@check(
+    "W and b are mirrored: one copy on each replica's device (reported by your process: no "
+    "points)",
+    points=0,
+    hint="Create W and b with tf.Variable inside `with strategy.scope():`, so that each "
+    "replica's device holds a copy (a MirroredVariable).",
     grades="distributed_train",
     reported="the devices of the variables that distributed_train made",
 )
@@ -655,10 +672,6 @@ def test_distributed_variables_mirrored(learner):
     facts, what = _strategy_facts(learner)
     got = _parameters(facts, what)
     devices = _replicas(facts)
-    # In sync is verified here, on the gradients each replica computed (the replicas must have
-    # run: without them no copy is used); where the copies live only the learner process knows.
-    _verified_replicas(facts, what, devices)
-    _in_sync(facts, what, devices)
     made = [v for v in facts.get("variables", []) if type(v) is dict]
     for name, value, shape in (("W", got[0], [PIXELS, CLASSES]), ("b", got[1], [CLASSES])):
         copies = [v for v in made if v.get("shape") == shape and isinstance(v.get("value"), Array)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.check import check
-from grader.expect import TENSOR_KINDS, describe, expect_array, expect_close, fail
+from grader.expect import NUMERIC_KINDS, TENSOR_KINDS, describe, expect_array, expect_close, fail
 from grader.graphs import GraphError, op_types
 from grader.learner.explain import advice_for
 from grader.learner.failures import LearnerFailure, LearnerRaised
@@ -74,15 +74,15 @@ def _fibonacci(learner, seed: int, n: int) -> object:
 
 
 def _expect_tensor(value: object, *, label: str, **expected) -> np.ndarray:
-    """Like :func:`expect_array`, with the fix for the usual wrong kinds of answer."""
+    """Like :func:`expect_array`, with the fix for the usual wrong kinds of answer.
+
+    Any array counts here: whether it was a tf.Tensor or a numpy array of the same numbers only
+    the learner process can report, so that is judged by its own check, worth no points
+    (``fibonacci_returns_tensor``)."""
     if type(value) in (list, tuple):
         fail(f"{label} should return one tf.Tensor, got {describe(value)}: tf.stack the "
              "numbers into one tensor")
-    if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
-        kind = "numpy array" if value.kind == "ndarray" else value.kind
-        fail(f"{label} should return a tf.Tensor, got a {kind} of shape {value.shape} "
-             f"{value.dtype}: return the tensor itself (without .numpy() or np.array)")
-    return expect_array(value, label=label, **expected)
+    return expect_array(value, label=label, kinds=NUMERIC_KINDS, **expected)
 
 
 def _numbers(array: np.ndarray, n: int) -> np.ndarray:
@@ -124,8 +124,8 @@ def test_counter_counts(learner, seed):
 
 
 @check(
-    "make_counter returns a tf.function",
-    points=1,
+    "make_counter returns a tf.function (reported by your process: no points)",
+    points=0,
     hint="Decorate the inner function with @tf.function: that is what builds the graph "
     "(the blueprint of 2016).",
     grades="make_counter",
@@ -194,7 +194,6 @@ def test_counters_are_independent(learner, seed):
     hint="Start from [[0], [1]]; on each step record the top value, then multiply by "
     "[[0, 1], [1, 1]]. The first numbers are 0, 1, 1, 2, 3, 5.",
     grades="fibonacci",
-    reported=TENSOR_FACT,
 )
 def test_fibonacci_values(learner, seed):
     for n in (1, 2, 3, 10):
@@ -216,12 +215,26 @@ def test_fibonacci_values(learner, seed):
 
 
 @check(
+    "fibonacci returns a tf.Tensor (reported by your process: no points)",
+    points=0,
+    hint="Return the tensor itself: tf.stack(numbers), not numbers.numpy() or np.array(...).",
+    grades="fibonacci",
+    reported=TENSOR_FACT,
+)
+def test_fibonacci_returns_tensor(learner, seed):
+    value = _fibonacci(learner, seed, 10)
+    if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
+        kind = "numpy array" if value.kind == "ndarray" else value.kind
+        fail(f"fibonacci(10) should return a tf.Tensor, got a {kind} of shape {value.shape} "
+             f"{value.dtype}: return the tensor itself (without .numpy() or np.array)")
+
+
+@check(
     "fibonacci(n) is a 1-D int64 tensor of shape (n,)",
     points=2,
     hint="Create the state and the step matrix with dtype=tf.int64, and tf.stack the recorded "
     "values into one vector.",
     grades="fibonacci",
-    reported=TENSOR_FACT,
 )
 def test_fibonacci_dtype_and_shape(learner, seed):
     value = _fibonacci(learner, seed, 10)
@@ -241,7 +254,6 @@ def test_fibonacci_dtype_and_shape(learner, seed):
     hint="An empty list gives a float32 tensor (tf.stack([]), tf.constant([])) or an error "
     "(tf.concat([], 0)): return tf.zeros([0], dtype=tf.int64) when n == 0.",
     grades="fibonacci",
-    reported=TENSOR_FACT,
 )
 def test_fibonacci_zero(learner, seed):
     try:
@@ -299,7 +311,6 @@ def test_fibonacci_negative(learner, seed):
     hint="int32 overflows after F(46) and float64 loses digits after F(78): use tf.int64 "
     "everywhere.",
     grades="fibonacci",
-    reported=TENSOR_FACT,
 )
 def test_fibonacci_large(learner, seed):
     value = _fibonacci(learner, seed, LARGEST_N)
@@ -335,7 +346,6 @@ def _traced_fibonacci(learner, seed: int, sizes: list[int], eager: bool = False)
     "tf.Variable inside fibonacci (create it once outside), and decide with Python ints, not "
     "tensors.",
     grades="fibonacci",
-    reported=TENSOR_FACT,
 )
 def test_fibonacci_traced(learner, seed):
     # Judged against the reference numbers, or else against what fibonacci(n) returns when

@@ -323,12 +323,23 @@ def _scalar_series(logs: Logs, tag: str) -> list[Scalar]:
     "writer.as_default():`; then writer.close() so everything is on disk when the function "
     "returns.",
     grades="log_scalars", uses=(), depends=(),
-    reported=LEFT_DEFAULT_FACT,
 )
 def test_log_scalars_writes_events(learner):
     logs, _, _ = _log_scalars(learner)
     logs.require_events()
     logs.require_flushed()
+
+
+@check(
+    "log_scalars leaves no closed writer as the default (reported by your process: no points)",
+    points=0,
+    hint="Write inside `with writer.as_default():` rather than writer.set_as_default(): the "
+    "with block puts the previous default back, so later summaries (a callback's) still work.",
+    grades="log_scalars", uses=(), depends=(),
+    reported=LEFT_DEFAULT_FACT,
+)
+def test_log_scalars_restores_default_writer(learner):
+    logs, _, _ = _log_scalars(learner)
     logs.require_default_restored()
 
 
@@ -535,13 +546,11 @@ def test_train_returns_parameters(learner):
     "loss, step=step) and tf.summary.scalar(\"accuracy\", accuracy, step=step), step = 0, 1, "
     "…, steps - 1; close the writer at the end.",
     grades="train_with_summaries", uses=(), depends=(),
-    reported=LEFT_DEFAULT_FACT,
 )
 def test_train_scalar_tags_and_steps(learner):
     _, logs, _ = _train(learner)
     logs.require_events()
     logs.require_flushed()
-    logs.require_default_restored()
     wanted = list(range(TRAIN_STEPS))
     scalars = logs.scalars()
     for tag in ("loss", "accuracy"):
@@ -550,6 +559,20 @@ def test_train_scalar_tags_and_steps(learner):
         problem = _step_problem(_steps(_train_series(logs, tag)), wanted, f"{tag!r} scalar")
         if problem:
             fail(f"{TRAIN_CALL}: {problem}")
+
+
+@check(
+    "train_with_summaries leaves no closed writer as the default (reported by your process: "
+    "no points)",
+    points=0,
+    hint="Write inside `with writer.as_default():` rather than writer.set_as_default(): the "
+    "with block puts the previous default back, so later summaries (a callback's) still work.",
+    grades="train_with_summaries", uses=(), depends=(),
+    reported=LEFT_DEFAULT_FACT,
+)
+def test_train_restores_default_writer(learner):
+    _, logs, _ = _train(learner)
+    logs.require_default_restored()
 
 
 @check(
@@ -784,8 +807,9 @@ def _callback(learner) -> tuple[dict[str, Any], Logs]:
 
 
 @check(
-    "tensorboard_callback returns a keras.callbacks.TensorBoard writing into logdir",
-    points=1,
+    "tensorboard_callback returns a keras.callbacks.TensorBoard (reported by your process: no "
+    "points)",
+    points=0,
     hint="return keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=1): the logdir "
     "argument, not a folder of your own.",
     grades="tensorboard_callback", uses=(), depends=(),

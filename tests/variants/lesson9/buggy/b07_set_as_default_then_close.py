@@ -1,8 +1,8 @@
 """Buggy (issue 18 §2): log_scalars makes its writer the default with set_as_default() and closes
 it: its file is complete, but the closed writer stays the default for whatever runs next."""
 
-# expect-fail: log_scalars_writes_events
-# expect-message: log_scalars_writes_events: left its writer, closed, as the default.*with writer\.as_default\(\):
+# expect-fail: log_scalars_restores_default_writer
+# expect-message: log_scalars_restores_default_writer: left its writer, closed, as the default.*with writer\.as_default\(\):
 
 import keras
 import tensorflow as tf
