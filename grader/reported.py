@@ -26,9 +26,9 @@ def facts(lesson: Lesson) -> dict[str, list[str]]:
 def problems(lesson: Lesson) -> list[str]:
     """Checks whose points rest on a reported fact: a fact the learner process could forge
     never earns a point (judge it from data, or make the check worth 0)."""
-    return [f"{lesson.name}: check `{info.id}` rests on a reported fact ({'; '.join(info.reported)})"
-            f" but is worth {info.points:g} points: judge it from data the trusted side can "
-            "verify, or make it worth 0"
+    return [f"{lesson.name}: check `{info.id}` rests on a reported fact "
+            f"({'; '.join(info.reported)}) but is worth {info.points:g} points: judge it from "
+            "data the trusted side can verify, or make it worth 0"
             for info in lesson.checks() if info.reported and info.points]
 
 
