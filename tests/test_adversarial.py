@@ -135,7 +135,7 @@ def twins(grade_l1) -> dict[str, dict[str, float]]:
 def test_the_honest_twins_score_as_expected(twins):
     assert sum(twins["stub"].values()) == 0
     assert sum(twins["honest_counter.py"].values()) == 6  # the four counter checks
-    assert 0 < sum(twins["honest_wrong.py"].values()) < 17
+    assert 0 < sum(twins["honest_wrong.py"].values()) < 16
 
 
 @pytest.mark.parametrize("attack", ATTACK_TABLE, ids=[a.file[:-3] for a in ATTACK_TABLE])

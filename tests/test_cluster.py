@@ -273,7 +273,7 @@ def test_progress_counts_the_workers_and_names_the_cluster(runs: Runs) -> None:
     out = runs.process.stdout
     assert f"{TASKS} to grade on the Dask cluster at {runs.address}" in out
     assert "Grading" in out and " workers" in out and "ETA" in out
-    assert "erin lesson1: 0/19 timeout" in out  # 17 points of the lesson's, 2 of the hidden
+    assert "erin lesson1: 0/18 timeout" in out  # 16 points of the lesson's, 2 of the hidden
     assert runs.process.stderr == ""
 
 

@@ -336,7 +336,7 @@ def test_every_layout_is_graded_and_keeps_neighbours_secret(tmp_path, layout):
     run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Score: 17/17" in run.stdout
+    assert "Score: 16/16" in run.stdout
     assert "sandbox let me read" not in run.stdout
 
 
