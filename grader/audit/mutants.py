@@ -164,18 +164,25 @@ def generate(original: str, path: str | None = None,
 
 
 def sample(mutants: list[Mutant], count: int, salt: str = "") -> list[Mutant]:
-    """At most ``count`` mutants, the same ones on every run: spread over functions and
-    operators (round-robin over (function, operator) groups, each group in a stable order)."""
+    """At most ``count`` mutants, the same ones on every run, spread first over the functions
+    and then over the operators within each (round-robin, each in a stable shuffled order)."""
     if count >= len(mutants):
         return list(mutants)
-    groups: dict[tuple[str, str], list[Mutant]] = {}
-    for mutant in sorted(mutants, key=lambda m: hashlib.sha256(
-            (salt + m.id).encode()).hexdigest()):
-        groups.setdefault((mutant.function, mutant.operator), []).append(mutant)
+
+    def order(key: str) -> str:
+        return hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()
+
+    by_function: dict[str, dict[str, list[Mutant]]] = {}
+    for mutant in sorted(mutants, key=lambda m: order(m.id)):
+        by_function.setdefault(mutant.function, {}).setdefault(mutant.operator, []).append(mutant)
+    queues = [[group for _, group in sorted(groups.items(), key=lambda kv: order(kv[0]))]
+              for _, groups in sorted(by_function.items(), key=lambda kv: order(kv[0]))]
     chosen: list[Mutant] = []
-    keys = sorted(groups, key=lambda k: hashlib.sha256(f"{salt}{k}".encode()).hexdigest())
     while len(chosen) < count:
-        for key in keys:
-            if groups[key] and len(chosen) < count:
-                chosen.append(groups[key].pop(0))
+        for queue in queues:
+            while queue and not queue[0]:
+                queue.pop(0)
+            if queue and len(chosen) < count:
+                chosen.append(queue[0].pop(0))
+                queue.append(queue.pop(0))  # this function's next operator next time
     return chosen
