@@ -29,6 +29,9 @@ class CheckResult:
     #: Gradescope's visibility: "visible" for the lessons' checks; an instructor's hidden
     #: checks are "hidden" or what their module says (see grader.hidden)
     visibility: str = "visible"
+    #: what the check measured against its thresholds (see grader.expect.measure): for
+    #: `grade audit`'s margins, never shown to learners
+    measurements: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def hidden(self) -> bool:

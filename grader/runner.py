@@ -21,7 +21,7 @@ from grader.learner import sandbox
 from grader.learner.session import LearnerSession, ProgressCallback, displayable
 from grader.learner.zygote import Zygote
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
-from grader.pytest_plugin import GradingPlugin
+from grader.pytest_plugin import GradingPlugin, salted_seeds
 from grader.results import ERROR, CheckResult, GradingResults
 
 MAX_SUBMISSION_BYTES = 2 * 2**20
@@ -105,13 +105,15 @@ def grade_submission(
     call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
     hidden: HiddenChecks | None = None,
+    seed_salt: str = "",
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
 
     ``isolate``: run the learner process in the sandbox (default: whenever the machine allows).
     ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them.
     ``hidden``: an instructor's hidden checks; the lesson's run after its own checks, their
-    results marked with their module's visibility.
+    results marked with their module's visibility. ``seed_salt``: seed every check differently
+    (`grade audit`; "" grades as always).
     """
     started = time.monotonic()
     data = read_submission(submission)
@@ -138,7 +140,8 @@ def grade_submission(
     ) as session:
         session.on_progress = on_progress
         plugin = GradingPlugin(lesson.stem, session, on_result)
-        with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
+        with _isolated_pytest_environment(), salted_seeds(seed_salt), \
+                contextlib.redirect_stdout(io.StringIO()) as log:
             paths = materialized_paths(hidden, lesson) if extra and hidden else []
             code = pytest.main(_pytest_args(lesson, paths), plugins=[plugin])
     if plugin.infrastructure_error is not None:

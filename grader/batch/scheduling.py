@@ -47,6 +47,8 @@ class Job:
     path: Path
     #: a folder of hidden checks (a snapshot the batch wrote: see grader.hidden), if any
     checks: Path | None = None
+    #: salts every check's seed (`grade audit`); "" grades as always
+    seed_salt: str = ""
 
 
 @dataclass
@@ -92,7 +94,8 @@ class WorkerProcess:
         assert process.stdin is not None and process.stdout is not None
         request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": limits.call_s,
                    "total_timeout": limits.total_s,
-                   "checks": str(job.checks) if job.checks is not None else None}
+                   "checks": str(job.checks) if job.checks is not None else None,
+                   "seed_salt": job.seed_salt}
         try:
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()

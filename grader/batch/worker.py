@@ -51,6 +51,7 @@ def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, 
         results = grade_submission(
             find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"]),
             total_timeout=float(job["total_timeout"]), isolate=isolate, hidden=hidden,
+            seed_salt=str(job.get("seed_salt") or ""),
         )
     except GraderError as error:
         return {"infrastructure": str(error)}
