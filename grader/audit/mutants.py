@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from grader.audit import tf_operators
+from grader.errors import SetupError
 from grader.stubs import Region, solution_regions
 
 #: cosmic-ray's operators we use, by its names (``core/…``).
@@ -118,8 +119,12 @@ def _compiles(source: str) -> bool:
 
 def _core_candidates(original: str) -> Iterator[tuple[str, str, str]]:
     """(operator, mutated source, what) for each occurrence of each core operator."""
-    from cosmic_ray.mutating import mutate_code
-    from cosmic_ray.plugins import get_operator
+    try:
+        from cosmic_ray.mutating import mutate_code
+        from cosmic_ray.plugins import get_operator
+    except ImportError:
+        raise SetupError("grade audit needs cosmic-ray's mutation operators: "
+                         'pip install -e ".[audit]"') from None
 
     for name in CORE_OPERATORS:
         operator = get_operator(name)()
