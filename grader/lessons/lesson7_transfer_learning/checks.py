@@ -19,7 +19,7 @@ import numpy as np
 from grader.check import check
 from grader.data.base_model import CLASSIFIER, FEATURES, LAYERS, base_weights
 from grader.data.mnist import grading_split
-from grader.expect import describe, expect_number, fail
+from grader.expect import describe, expect_number, fail, measure
 from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
 from grader.learner.failures import LearnerFailure
 from grader.learner.wire import Opaque
@@ -484,7 +484,7 @@ def test_held_out_accuracy(learner, seed):
     split = grading_split()
     accuracy = held_out_accuracy(model, split.test_images.reshape(-1, *INPUT_SHAPE),
                                  split.test_labels)
-    if accuracy < ACCURACY_THRESHOLD:
+    if not measure("held-out accuracy", accuracy, ACCURACY_THRESHOLD, at_least=True):
         fail(f"after {TRAINING}, your model classifies {accuracy:.1%} of the 2,000 held-out "
              f"digits correctly; at least {ACCURACY_THRESHOLD:.0%} is expected (the reference "
              f"gets {REFERENCE_ACCURACY})")
