@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ class Picked:
     problem: str = ""
 
 
+IGNORED_SHOWN = 20  # ignored files listed per folder; the rest are counted
+
+
 @dataclass(frozen=True)
 class Ignored:
     """A file or folder of the class folder that is nobody's lesson file, and why."""
@@ -73,9 +77,22 @@ class ClassFolder:
     def unrecognized(self) -> list[Path]:
         return [item.path for item in self.ignored]
 
-    def ignored_files(self) -> list[tuple[str, str]]:
-        """``(path from the class folder, why)`` of everything ignored, to show the instructor."""
-        return [(item.shown(self.root), item.why) for item in self.ignored]
+    def ignored_files(self, per_folder: int = IGNORED_SHOWN) -> list[tuple[str, str]]:
+        """``(path from the class folder, why)`` of what was ignored, to show the instructor:
+        at most ``per_folder`` of each student's folder, then how many more (a folder of
+        thousands of stray files must not flood the console and the summary)."""
+        rows: list[tuple[str, str]] = []
+        count: Counter[Path] = Counter()
+        for item in self.ignored:
+            folder = item.path.parent
+            count[folder] += 1
+            if count[folder] <= per_folder:
+                rows.append((item.shown(self.root), item.why))
+        for folder, n in count.items():
+            if n > per_folder:
+                where = Ignored(folder, "").shown(self.root)
+                rows.append((f"{where}/…", f"{n - per_folder:,} more files ignored there"))
+        return rows
 
 
 class Layout(Protocol):
@@ -141,8 +158,12 @@ class FolderPerStudent:
         ignored: list[Ignored] = []
         code_dir: Path | None = None
         for student, folder in _student_folders(root, exclude, ignored):
+            try:
+                entries = sorted(path for path in folder.iterdir() if not _hidden(path))
+            except OSError as exc:
+                ignored.append(Ignored(folder, f"cannot be read ({exc.strerror or exc})"))
+                continue
             found[student] = {}
-            entries = sorted(path for path in folder.iterdir() if not _hidden(path))
             for path in entries:  # scripts first: a lesson's .py wins over its notebook
                 if path.name in scripts and _inside(path, folder):
                     found[student][scripts[path.name].stem] = Picked(path)

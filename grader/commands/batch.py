@@ -151,8 +151,13 @@ def main(
             where = (f" on {min(workers, len(todo))} workers" if client is None
                      else f" on the Dask cluster at {scheduler}")
             _announce(console, found, skipped, len(direct), len(todo), where)
+            names = {lesson.stem: lesson.name for lesson in found.lessons}
             for record in direct:
                 book.record(record)
+                if record.status == ERROR:  # the file cannot be graded: say whose, and why
+                    console.print(f"{escape(record.student)} {names[record.lesson]}: "
+                                  f"{record.score:g}/{record.max_score:g} error: "
+                                  f"{escape(record.problem)}", soft_wrap=True)
             limits = Limits(call_timeout, total_timeout)
             if client is None:
                 results = run(todo, workers=workers, limits=limits, device=device,
