@@ -413,6 +413,29 @@ def test_magics_inside_a_function_leave_its_body_whole() -> None:
     assert namespace["f"]() == 7
 
 
+def test_an_autograder_cell_reads_the_cells_as_typed() -> None:
+    """In the kernel, IPython rewrites ``x = !ls`` into ``x = get_ipython().getoutput('ls')``;
+    that must not reach the learner's process (no IPython there) as a kept assignment."""
+    pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from grader.notebooks.cell import _history
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell("listing = !ls\nwhere = %pwd\ndef make_thing():\n    return 42\n",
+                       store_history=True)
+        code = module_source(_history(), origin="this notebook")
+    finally:
+        InteractiveShell.clear_instance()
+    namespace: dict = {}
+    exec(compile(code, "x.py", "exec"), namespace)
+    assert namespace["make_thing"]() == 42 and "get_ipython" not in code
+    rewritten = module_source(["listing = get_ipython().getoutput('ls')\nKEEP = 1\n"],
+                              origin=NB)
+    assert "get_ipython" not in rewritten and "KEEP = 1" in rewritten
+
+
 def test_timed_code_runs_as_ipython_runs_it() -> None:
     code = module_source(["%time x = 1\ndef f():\n    return x\n",
                           "%%time\ny = 2\n", "%%bash\necho z = 3\n"], origin=NB)

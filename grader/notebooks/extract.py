@@ -58,6 +58,14 @@ def _course_helper(node: ast.stmt) -> bool:
     return isinstance(node, ast.ImportFrom) and node.module == _CELL_MODULE
 
 
+def _from_ipython(node: ast.stmt) -> bool:
+    """An assignment from ``get_ipython()`` (a magic as IPython rewrites it): IPython's, not
+    lesson code, and the learner's process has no IPython."""
+    value = getattr(node, "value", None) if isinstance(node, ast.Assign | ast.AnnAssign) else None
+    return value is not None and any(isinstance(n, ast.Name) and n.id == "get_ipython"
+                                     for n in ast.walk(value))
+
+
 def _parsed(text: str) -> ast.Module | None:
     """``text``'s syntax tree, or None if it is not Python (or nested too deep to compile)."""
     try:
@@ -103,7 +111,7 @@ def _kept_statements(source: str) -> list[str]:
     lines = text.splitlines()
     kept = []
     for node in tree.body:
-        if not isinstance(node, _KEEP) or _course_helper(node):
+        if not isinstance(node, _KEEP) or _course_helper(node) or _from_ipython(node):
             continue
         decorators = getattr(node, "decorator_list", [])
         first = min([node.lineno, *(d.lineno for d in decorators)])
