@@ -125,6 +125,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for student, (files, _) in BAD.items():
         _write(classdir / student, files)
     (classdir / "alice" / "notes.txt").write_text("my notes\n")
+    (classdir / "roster.csv").write_text("alice\n")
     for n in range(25):  # a folder of strays: listed 20 at a time, the rest counted
         (classdir / "erin" / f"scratch{n:02}.py").write_text("x = 1\n")
     out = root / "out"
@@ -177,6 +178,7 @@ def test_every_ignored_file_is_listed_with_why(graded: Run) -> None:
     summary = (graded.out / "summary.md").read_text(encoding="utf-8")
     console = graded.first.stdout
     expected = [("alice/notes.txt", "not a lesson file's name"),
+                ("roster.csv", "not in a student's folder"),
                 ("both/lesson1_warmup.ipynb", "lesson1_warmup.py is graded instead"),
                 ("erin/scratch00.py", "not a lesson file's name"),
                 ("erin/…", "5 more files ignored there")]

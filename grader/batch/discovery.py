@@ -110,14 +110,19 @@ def _hidden(entry: Path) -> bool:
     return entry.name.startswith((".", "_"))  # .git, .ipynb_checkpoints, __MACOSX, __pycache__
 
 
-def _student_folders(root: Path, exclude: Path | None,
-                     ignored: list[Ignored]) -> list[tuple[str, Path]]:
+def _student_folders(root: Path, exclude: Path | None, ignored: list[Ignored],
+                     loose: str = "") -> list[tuple[str, Path]]:
     """``(student, folder)`` of ``root``'s sub-folders, not hidden, not OUT; a symbolic link
     (which could lead the grader, run as root, into another student's or the instructor's files)
-    is ignored, and so is a folder whose name, shown as text, is another's."""
+    is ignored, and so is a folder whose name, shown as text, is another's (``loose``: why a
+    file beside the folders is ignored, if they are to be listed)."""
     folders: dict[str, Path] = {}
     for entry in sorted(root.iterdir()):
-        if _hidden(entry) or not entry.is_dir():
+        if _hidden(entry):
+            continue
+        if not entry.is_dir():
+            if loose and entry.resolve() != exclude:
+                ignored.append(Ignored(entry, loose))
             continue
         if entry.is_symlink():  # a "student" linking to solutions/ or to a neighbour's folder
             ignored.append(Ignored(entry, "a symbolic link to a folder (not followed)"))
@@ -157,7 +162,8 @@ class FolderPerStudent:
         found: dict[str, dict[str, Picked]] = {}
         ignored: list[Ignored] = []
         code_dir: Path | None = None
-        for student, folder in _student_folders(root, exclude, ignored):
+        for student, folder in _student_folders(root, exclude, ignored,
+                                                loose="not in a student's folder"):
             try:
                 entries = sorted(path for path in folder.iterdir() if not _hidden(path))
             except OSError as exc:
