@@ -85,6 +85,7 @@ BAD = {  # student: (files, fragment of their one-line problem)
     "fifonb": ({NB: "fifo"}, "named pipe (FIFO)"),
     "sparse": ({LESSON1.filename: "sparse 2048"}, "2048 MiB"),
     "sparsenb": ({NB: "sparse 20"}, "20 MiB"),
+    os.fsdecode(b"ren\xe9e"): ({LESSON1.filename: b"def make_counter(:\n"}, "SyntaxError"),
 }
 
 
@@ -155,10 +156,10 @@ def test_the_batch_survives_and_grades_every_honest_student_in_full(graded: Run)
 
 @pytest.mark.parametrize("student", list(BAD))
 def test_each_bad_file_is_its_students_error_in_one_line(graded: Run, student: str) -> None:
-    status, score, problem = _results(graded)[student]
+    status, score, problem = _results(graded)[shown(student)]
     assert (status, score) == ("error", 0)
     assert BAD[student][1] in problem and "\n" not in problem, problem
-    assert f"{student} lesson1: 0/17 error" in graded.first.stdout  # said on the console too
+    assert f"{shown(student)} lesson1: 0/17 error" in graded.first.stdout  # on the console too
 
 
 def test_a_folder_named_in_latin1_is_kept_and_shown_escaped(graded: Run) -> None:

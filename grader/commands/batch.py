@@ -44,7 +44,7 @@ from grader.errors import InfrastructureError, SetupError, UsageError
 from grader.hidden import HiddenChecks
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.runner import MAX_SUBMISSION_BYTES, check_source, machine_capabilities
-from grader.safe_read import UnreadableFile, read_regular
+from grader.safe_read import UnreadableFile, read_regular, shown
 
 LOCK_NAME = ".grade-batch.lock"
 
@@ -325,7 +325,7 @@ def _grade(console: Console, book: Gradebook, todo: list[Job],
                     progress.console.print(
                         f"{escape(record.student)} {done.job.lesson.name}: "
                         f"{record.score:g}/{record.max_score:g} {record.status}: "
-                        f"{escape(record.problem)}", soft_wrap=True)
+                        f"{escape(shown(record.problem))}", soft_wrap=True)
                 progress.advance(task)
         finally:
             results.close()
