@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -488,3 +489,20 @@ def test_the_gradescope_runner_refuses_a_sparse_file_unread(tmp_path: Path) -> N
     lesson1 = [t for t in document["tests"]
                if t.get("extra_data", {}).get("lesson") == LESSON1.stem]
     assert lesson1 and all(t["score"] == 0 and "2048 MiB" in t["output"] for t in lesson1)
+
+
+@pytest.mark.parametrize("case", list(BAD_NOTEBOOKS))
+def test_the_gradescope_runner_stages_a_bad_notebook_as_the_students_error(
+        tmp_path: Path, case: str) -> None:
+    """A bad notebook was a grader fault on Gradescope: it is staged as a module that fails at
+    import with the one line (graded as the student's error), and nothing raises."""
+    from grader.gradescope.runner import _stage
+    from grader.gradescope.submission import NOTEBOOK, Found
+
+    data, says = BAD_NOTEBOOKS[case]
+    (tmp_path / NB).write_bytes(data)
+    staged = tmp_path / "grading" / LESSON1.filename
+    staged.parent.mkdir()
+    assert _stage(Found(LESSON1, tmp_path / NB, NOTEBOOK), staged) == ""
+    with pytest.raises(ImportError, match=re.escape(says)):
+        exec(compile(staged.read_text(encoding="utf-8"), "x.py", "exec"), {})
