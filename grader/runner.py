@@ -23,6 +23,7 @@ from grader.learner.zygote import Zygote
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.pytest_plugin import GradingPlugin, salted_seeds
 from grader.results import ERROR, CheckResult, GradingResults
+from grader.safe_read import UnreadableFile, read_regular, shown
 
 MAX_SUBMISSION_BYTES = 2 * 2**20
 
@@ -33,24 +34,24 @@ def machine_capabilities() -> sandbox.Capabilities:
     return sandbox.capabilities()
 
 
-def read_submission(path: Path) -> bytes:
-    """The submission's bytes, or a SetupError that says what is wrong with the file."""
-    if not path.exists():
+def read_submission(path: Path, *, follow_links: bool = True) -> bytes:
+    """The submission's bytes (read once: see :mod:`grader.safe_read`), or a SetupError that says
+    what is wrong with the file (``follow_links``: a symbolic link is read, not refused)."""
+    if not path.exists() and not path.is_symlink():
         raise SetupError(f"{path}: no such file; check the path (see `grade list` for lessons)")
-    if path.is_dir():
-        raise SetupError(f"{path} is a folder: pass the lesson's .py file")
-    if path.suffix != ".py":
+    if path.suffix != ".py" and path.is_file():
         raise SetupError(f"{path} is not a Python file: pass the lesson's .py file")
-    if not path.is_file():  # a pipe or a device would block or never end
-        raise SetupError(f"{path} is not a regular file: pass the lesson's .py file")
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SetupError(
-            f"{path}: cannot read it ({exc.strerror}); check its permissions"
-        ) from None
-    if len(data) > MAX_SUBMISSION_BYTES:
-        raise SetupError(f"{path} is larger than 2 MiB: is it really the lesson's source file?")
+        data = read_regular(path, limit=MAX_SUBMISSION_BYTES, what="the lesson's .py file",
+                            follow_links=follow_links)
+    except UnreadableFile as error:
+        raise SetupError(str(error).replace(shown(path.name), str(path), 1)) from None
+    check_source(data, path)
+    return data
+
+
+def check_source(data: bytes, path: Path) -> None:
+    """A SetupError naming ``path`` unless ``data`` is Python source text."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -59,7 +60,6 @@ def read_submission(path: Path) -> bytes:
         ) from None
     if b"\0" in data:
         raise SetupError(f"{path} holds binary data: pass the lesson's .py source")
-    return data
 
 
 @contextlib.contextmanager

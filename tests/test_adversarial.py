@@ -442,7 +442,7 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
     ceilings = [6 if name in honest_counter else 0 for name in MALICIOUS] + [0]
     got = [scores[f"m{index:02d}"] for index in range(10)]
     assert all(score <= ceiling for score, ceiling in zip(got, ceilings, strict=True)), got
-    assert "not a lesson file, ignored" in batch.stdout  # the link to the solution
+    assert "ignored: m09/lesson1_warmup.py: a symbolic link out of" in batch.stdout
     assert not _no_leftovers()
     assert not [p for p in PLANTED if p.exists()]
 
