@@ -61,7 +61,7 @@ DEEP_CHAIN = "\nchain = a" + ".b" * 100_000 + "\n"
 
 # -- a class with one of every bad input next to honest students --------------------------------
 
-HONEST = {  # student: files; each gets 17/17
+HONEST = {  # student: files; each gets full marks
     "alice": {LESSON1.filename: SOLUTION.encode()},
     "erin": {"lesson1_warmup.ipynb": json.dumps(honest()).encode()},  # issue 18: a notebook
     "gina": {"lesson1_warmup.ipynb": json.dumps(notebook(  # assignment magics in definitions
@@ -160,13 +160,13 @@ def test_each_bad_file_is_its_students_error_in_one_line(graded: Run, student: s
     status, score, problem = _results(graded)[shown(student)]
     assert (status, score) == ("error", 0)
     assert BAD[student][1] in problem and "\n" not in problem, problem
-    assert f"{shown(student)} lesson1: 0/17 error" in graded.first.stdout  # on the console too
+    assert f"{shown(student)} lesson1: 0/{LESSON1.max_points:g} error" in graded.first.stdout  # on the console too
 
 
 def test_a_folder_named_in_latin1_is_kept_and_shown_escaped(graded: Run) -> None:
     assert "caf\\xe9" in _results(graded)
     assert (graded.out / "students" / "caf\\xe9" / "feedback.md").is_file()
-    assert "| caf\\xe9 | 17/17 |" in (graded.out / "summary.md").read_text(encoding="utf-8")
+    assert f"| caf\\xe9 | {LESSON1.max_points:g}/{LESSON1.max_points:g} |" in (graded.out / "summary.md").read_text(encoding="utf-8")
 
 
 def test_a_rerun_skips_everyone_and_changes_nothing(graded: Run) -> None:
