@@ -241,3 +241,64 @@ def test_a_carriage_return_inside_a_cell_does_not_split_the_row() -> None:
     record.problem = "first\rsecond"
     rows = _cells(exports.grades_csv([record], LESSONS))
     assert len(rows) == 2 and rows[1][0] == "alice" and rows[1][5] == "first\rsecond"
+
+
+# -- the grader version covers every file that can change a verdict -----------------------------
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second copy of the grader package, as in a second clone of the repository."""
+    import shutil
+
+    from grader.batch.versions import ENGINE
+
+    root = tmp_path_factory.mktemp("clone") / "grader"
+    shutil.copytree(ENGINE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def _versions(engine: Path) -> dict[str, str]:
+    from grader.batch.versions import version_of
+
+    return {name: version_of(engine / "lessons" / name, engine)
+            for name in ("lesson1_warmup", "lesson2_linear_regression", "lesson8_make_art")}
+
+
+def test_a_clone_has_the_same_versions_as_the_installed_grader(clone: Path) -> None:
+    from grader.batch.versions import ENGINE, grader_version
+
+    assert _versions(clone) == _versions(ENGINE)
+    assert _versions(ENGINE)["lesson1_warmup"] == grader_version(LESSON1)
+
+
+@pytest.mark.parametrize(("changed", "regraded"), [
+    ("lessons/lesson2_linear_regression/reference.py", {"lesson2_linear_regression"}),
+    ("lessons/lesson8_make_art/network.py", {"lesson8_make_art"}),
+    ("lessons/lesson8_make_art/a_new_helper.py", {"lesson8_make_art"}),
+    ("lessons/lesson1_warmup/checks.py", {"lesson1_warmup"}),
+    ("lessons/pytest.ini", "all"),
+    ("data/base_model.npz", "all"),
+    ("batch/worker.py", "all"),
+    ("batch/scheduling.py", "all"),
+    ("learner/sandbox.py", "all"),
+    ("gradescope/files/setup.sh", "all"),
+    ("a_new_module.py", "all"),
+    ("sitebuild/render.py", set()),  # the site builder grades nothing
+])
+def test_changing_any_file_that_grades_changes_the_version(
+        clone: Path, changed: str, regraded: set[str] | str) -> None:
+    before = _versions(clone)
+    path = clone / changed
+    original = path.read_bytes() if path.exists() else None
+    try:
+        path.write_bytes((original or b"") + b"\n# changed\n")
+        after = _versions(clone)
+    finally:
+        if original is None:
+            path.unlink()
+        else:
+            path.write_bytes(original)
+    moved = {name for name in before if before[name] != after[name]}
+    assert moved == (set(before) if regraded == "all" else regraded)
+    assert _versions(clone) == before
