@@ -302,3 +302,113 @@ def test_changing_any_file_that_grades_changes_the_version(
     moved = {name for name in before if before[name] != after[name]}
     assert moved == (set(before) if regraded == "all" else regraded)
     assert _versions(clone) == before
+
+
+# -- a worker's reply is believed only if this grader could have made it -------------------------
+
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden_checks"
+SHA = "a" * 64
+
+
+def _honest_reply(hidden=None, *, passed: bool = True) -> dict:
+    from grader.batch.records import checks_with_visibility
+
+    checks = [CheckResult(id=info.id, title=info.title, max_points=info.points,
+                          points=info.points if passed else 0.0,
+                          status="passed" if passed else "failed",
+                          outcome="passed" if passed else "failed", visibility=visibility)
+              for info, visibility in checks_with_visibility(LESSON1, hidden)]
+    results = GradingResults(LESSON1.stem, LESSON1.title, "f.py", SHA, "v", checks=checks)
+    return {"results": json.loads(json.dumps(results.to_dict()))}  # as it crosses the wire
+
+
+def _forge(change) -> dict:
+    reply = _honest_reply()
+    change(reply["results"], reply["results"]["checks"])
+    return reply
+
+
+def _set(target: dict, **values) -> None:
+    target.update(values)
+
+
+FORGERIES = {
+    "1000/1000": lambda r, c: [_set(x, max_points=1000, points=1000) for x in c],
+    "points above the check's": lambda r, c: _set(c[0], points=c[0]["points"] + 1),
+    "failed yet scored": lambda r, c: [_set(x, status="failed", outcome="failed") for x in c[:1]],
+    "passed with an odd status": lambda r, c: _set(c[0], status="excellent"),
+    "passed yet the outcome failed": lambda r, c: _set(c[0], outcome="failed"),
+    "a check added": lambda r, c: c.append({**c[0], "id": "bonus"}),
+    "a check dropped": lambda r, c: c.pop(),
+    "a check twice": lambda r, c: c.__setitem__(1, dict(c[0])),
+    "checks reordered": lambda r, c: c.reverse(),
+    "another lesson": lambda r, c: _set(r, lesson="lesson2_linear_regression"),
+    "another file": lambda r, c: _set(r, sha256="b" * 64),
+    "points as text": lambda r, c: _set(c[0], points=str(c[0]["points"])),
+    "points as true": lambda r, c: _set(c[0], points=True, max_points=True),
+    "points not finite": lambda r, c: _set(c[0], points=float("inf")),
+    "a message that is not text": lambda r, c: _set(c[0], message={"x": 1}),
+    "an unknown field": lambda r, c: _set(c[0], bonus=5),
+    "a field missing": lambda r, c: c[0].pop("status"),
+    "checks not a list": lambda r, c: _set(r, checks={"a": 1}),
+}
+
+
+def test_an_honest_reply_is_accepted_as_it_is() -> None:
+    from grader.batch.replies import results_of
+
+    results = results_of(_honest_reply(), LESSON1, SHA)
+    assert results.total == results.possible == LESSON1.max_points
+    failed = results_of(_honest_reply(passed=False), LESSON1, SHA)
+    assert failed.total == 0 and failed.possible == LESSON1.max_points
+
+
+@pytest.mark.parametrize("name", FORGERIES)
+def test_a_forged_or_malformed_reply_is_refused(name: str) -> None:
+    from grader.batch.replies import BadReply, results_of
+
+    with pytest.raises(BadReply):
+        results_of(_forge(FORGERIES[name]), LESSON1, SHA)
+
+
+@pytest.mark.parametrize("reply", [None, "1000", [], {"results": "1000/1000"},
+                                   {"results": []}, {"results": {}}])
+def test_a_reply_that_is_not_results_is_refused(reply) -> None:
+    from grader.batch.replies import BadReply, results_of
+
+    with pytest.raises(BadReply):
+        results_of(reply, LESSON1, SHA)
+
+
+def test_a_reply_must_hold_the_hidden_checks_with_their_visibility() -> None:
+    from grader.batch.replies import BadReply, results_of
+    from grader.hidden import HiddenChecks
+
+    hidden = HiddenChecks.from_dir(HIDDEN_DIR)
+    honest = _honest_reply(hidden)
+    assert results_of(honest, LESSON1, SHA, hidden).possible > LESSON1.max_points
+    with pytest.raises(BadReply):  # the hidden checks left out: a higher share of the points
+        results_of(_honest_reply(), LESSON1, SHA, hidden)
+    shown = _honest_reply(hidden)
+    shown["results"]["checks"][-1]["visibility"] = "visible"
+    with pytest.raises(BadReply):
+        results_of(shown, LESSON1, SHA, hidden)
+
+
+@pytest.mark.parametrize("name", ["1000/1000", "a field missing", "checks not a list"])
+def test_the_batch_records_a_bad_reply_as_that_files_grader_error(
+        tmp_path: Path, name: str) -> None:
+    """A forged or malformed reply costs that one file (0 points, graded again on the next
+    run), not the whole batch; the honest reply earns its points."""
+    from grader.batch.scheduling import Done, Job
+    from grader.commands.batch import _record_of
+
+    path = tmp_path / LESSON1.filename
+    path.write_text("x = 1\n", encoding="utf-8")
+    job = Job("mallory", LESSON1, path)
+    record = _record_of(Done(job, _forge(FORGERIES[name])), {LESSON1.stem: "v"})
+    assert (record.status, record.score, record.sha256) == ("grader error", 0, None)
+    assert record.max_score == LESSON1.max_points
+    assert "cannot have made" in record.problem and "\n" not in record.problem
+    honest = _record_of(Done(job, _honest_reply()), {LESSON1.stem: "v"})
+    assert (honest.status, honest.score) == ("graded", LESSON1.max_points)
