@@ -92,9 +92,8 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
         archive.extractall(source)
         for info in archive.infolist():  # zipfile drops modes: keep the scripts' x bits
             (source / info.filename).chmod((info.external_attr >> 16) & 0o777)
-    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt",
-            "data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz",
-            "data/mnist/README.txt"} <= names
+    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt"} <= names
+    assert not any(name.startswith("data/") for name in names)  # lessons 1, 2 use no MNIST
     assert any(name.startswith("wheels/tf_course-") for name in names)
     config = json.loads((source / "autograder.json").read_text())
     assert config["lessons"] == ["lesson1_warmup", "lesson2_linear_regression"]
@@ -284,8 +283,14 @@ def test_no_lesson_file_is_zero_with_a_message(autograder: dict, name: str,
                                                files: dict[str, bytes], says: str) -> None:
     document, _ = run_autograder(autograder, name, files)
     assert document["score"] == 0
-    assert says in document["output"]
-    assert [t["name"] for t in document["tests"]] == [DETAILS]
+    assert document["output"].count(says) == 1
+    # every lesson of the zip is there, its checks at 0
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    checks = [t for t in document["tests"] if t["visibility"] == "visible"]
+    assert [t["extra_data"]["check"] for t in checks] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in checks)
+    assert document["tests"][-1]["name"] == DETAILS
 
 
 @pytest.mark.slow
@@ -395,3 +400,89 @@ def test_nothing_submitted_to_a_one_lesson_zip_lists_its_checks(tmp_path: Path) 
     assert document["output"].count("Nothing was submitted") == 1
     assert document["output"].endswith(f"Graded by the course's grader {grader.__version__}+"
                                        f"{installed_digest()[:12]}.")
+
+
+def _two_lesson_root(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    import grader
+    from grader.gradescope.version import installed_digest
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "autograder.json").write_text(json.dumps({
+        "grader_version": grader.__version__, "grader_digest": installed_digest(),
+        "lessons": ["lesson1_warmup", "lesson2_linear_regression"], "call_timeout_s": 30,
+        "total_timeout_s": 300}))
+    (tmp_path / "submission").mkdir()
+    for name, data in files.items():
+        (tmp_path / "submission" / name).write_bytes(data)
+    return tmp_path
+
+
+UNREADABLE = b"\xff\xfe not a text file\n"  # graded as an error without a learner process
+
+
+def test_a_lesson_the_submission_lacks_is_zero_worth_its_points(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE})
+    document = runner.grade(root)
+    check_schema(document)
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+    assert f"0/{lesson2.max_points:g} points (missing)" in document["output"]
+    says = f"No {lesson2.filename} in your submission"
+    assert document["output"].count(says) == 1
+    tests = [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == lesson2.stem]
+    assert [t["extra_data"]["check"] for t in tests] == [c.id for c in lesson2.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in tests)
+    assert sum(t["max_score"] for t in tests) == lesson2.max_points
+
+
+def test_a_submission_with_every_lesson_is_not_told_a_file_is_missing(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE,
+                                       lesson2.filename: UNREADABLE})
+    document = runner.grade(root)
+    assert "in your submission" not in document["output"]
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+
+
+def test_nothing_submitted_to_a_two_lesson_zip_is_every_lesson_at_zero(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    document = runner.grade(_two_lesson_root(tmp_path, {}))
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    assert document["extra_data"]["max_score"] == sum(lesson.max_points for lesson in lessons)
+    assert document["output"].count("Nothing was submitted") == 1
+    assert [t["extra_data"]["check"] for t in document["tests"][:-1]] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+
+
+def test_only_lessons_that_read_mnist_ship_it() -> None:
+    from grader.gradescope.build import needs_mnist
+
+    assert not needs_mnist([find_lesson("lesson1"), find_lesson("lesson2")])
+    assert not needs_mnist([find_lesson(f"lesson{n}") for n in (8, 9, 10)])
+    for number in (3, 4, 5, 6, 7):
+        assert needs_mnist([find_lesson("lesson1"), find_lesson(f"lesson{number}")]), number
+    assert needs_mnist([find_lesson("lesson1")],
+                       [("lesson1_warmup.py", b"from grader.data.mnist import grading_split\n")])
+
+
+@pytest.mark.slow
+def test_a_zip_for_lessons_without_mnist_builds_offline_without_it(tmp_path: Path) -> None:
+    """`grade gradescope --lessons 1,2` with no MNIST anywhere and no network: built, no data."""
+    env = {**ENV, "MNIST_DIR": str(tmp_path / "no-mnist"), "KERAS_HOME": str(tmp_path / "k"),
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+    out = tmp_path / "autograder.zip"
+    built = subprocess.run([GRADE, "gradescope", "--out", str(out), "--lessons", "1,2"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr + built.stdout
+    with zipfile.ZipFile(out) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("data/")]
+    refused = subprocess.run([GRADE, "gradescope", "--out", str(tmp_path / "b.zip"),
+                              "--lessons", "1,3"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode == 2 and "MNIST" in refused.stderr  # lesson 3 does need it
