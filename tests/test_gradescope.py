@@ -154,6 +154,7 @@ class GradeJson:
     autograder does) and read by :meth:`document`."""
 
     def __init__(self, lesson: str, path: Path, tmp: Path) -> None:
+        self.stem = find_lesson(lesson).stem
         self.out = tmp / f"{lesson}-{path.stem}.json"
         hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
         self.process = subprocess.Popen(
@@ -170,10 +171,22 @@ def scores_by_check(document: dict) -> dict[str, float]:
             if "check" in t.get("extra_data", {})}
 
 
+def lesson_tests(document: dict, stem: str) -> list[dict]:
+    """The tests of one lesson of the zip's results.json."""
+    return [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == stem]
+
+
 def assert_same_as_grade(document: dict, grade: GradeJson) -> dict:
+    """The submitted lesson scores as `grade` gives; the zip's other lesson, not submitted,
+    is its checks at 0, each saying which file to submit."""
     expected = grade.document()
-    assert scores_by_check(document) == scores_by_check(expected)
+    ours = {"tests": lesson_tests(document, grade.stem)}
+    assert scores_by_check(ours) == scores_by_check(expected)
     assert document["score"] == pytest.approx(expected["score"])
+    others = [t for t in document["tests"]
+              if t.get("extra_data", {}).get("lesson") not in (None, grade.stem)]
+    assert others and all(t["score"] == 0 and "in your submission" in t["output"]
+                          for t in others)
     return expected
 
 
@@ -183,10 +196,10 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
     grade = GradeJson("lesson1", solution, tmp_path)
     document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
     expected = assert_same_as_grade(document, grade)
-    assert document["score"] == expected["max_score"] == document["extra_data"]["max_score"]
-    assert all(t["status"] == "passed" for t in document["tests"])
-    assert all(t["output"] == "" for t in document["tests"] if t["name"] != DETAILS)
-    hidden = [t for t in document["tests"] if t["visibility"] == "hidden" and t["name"] != DETAILS]
+    assert document["score"] == expected["max_score"] < document["extra_data"]["max_score"]
+    ours = lesson_tests(document, grade.stem)
+    assert all(t["status"] == "passed" and t["output"] == "" for t in ours)
+    hidden = [t for t in ours if t["visibility"] == "hidden"]
     if WITH_HIDDEN:  # tests/hidden_checks/lesson1_warmup.py: 2 points, VISIBILITY left "hidden"
         assert [t["score"] for t in hidden] == [2]
     else:
@@ -207,7 +220,7 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
     assert_same_as_grade(document, grade)
     assert document["score"] == 0
-    failed = [t for t in document["tests"] if t["status"] == "failed"]
+    failed = [t for t in lesson_tests(document, grade.stem) if t["status"] == "failed"]
     assert failed and all("Hint:" in t["output"] for t in failed)
     if WITH_HIDDEN:  # lesson2_linear_regression/shown_after_publishing.py
         assert {t["visibility"] for t in failed} == {"visible", "after_published"}
@@ -217,7 +230,7 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     grade = GradeJson("lesson2", copy, tmp_path)
     document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
     assert_same_as_grade(document, grade)
-    failing = {t["extra_data"]["check"] for t in document["tests"]
+    failing = {t["extra_data"]["check"] for t in lesson_tests(document, grade.stem)
                if t["status"] == "failed" and t["visibility"] == "visible"}
     assert failing == expected_failures(BUGGY)
     assert 0 < document["score"] < document["extra_data"]["max_score"]
@@ -268,7 +281,9 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
     solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
     document, _ = run_autograder(autograder, "forger",
                                  {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
-    assert document["score"] == document["extra_data"]["max_score"] > 0
+    ours = lesson_tests(document, "lesson1_warmup")
+    assert document["score"] == sum(t["max_score"] for t in ours) > 0
+    assert all(t["status"] == "passed" for t in ours)
     assert "forged" not in document["output"]
 
 
