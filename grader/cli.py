@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="add your hidden checks: DIR holds lessonN_<topic>.py modules "
                        "(see docs/hidden-checks.md)")
     batch.add_argument("--feedback-hidden", action="store_true",
-                       help="show the hidden checks in each student's feedback.md too")
+                       help="show the hidden checks' messages and hints in the students' files "
+                       "(feedback.md, results.json, junit.xml)")
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import __version__
+from grader.batch.versions import grader_version
 from grader.curriculum import LESSONS_DIR, Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.hidden import HiddenChecks, materialized_paths
@@ -126,7 +126,7 @@ def grade_submission(
         title=lesson.title,
         submission=str(submission),
         sha256=hashlib.sha256(data).hexdigest(),
-        grader_version=__version__ + (hidden.version_suffix(lesson) if hidden else ""),
+        grader_version=grader_version(lesson) + (hidden.version_suffix(lesson) if hidden else ""),
     )
     prepare = getattr(lesson.module(), "prepare", None)
     if callable(prepare):

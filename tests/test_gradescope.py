@@ -92,9 +92,8 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
         archive.extractall(source)
         for info in archive.infolist():  # zipfile drops modes: keep the scripts' x bits
             (source / info.filename).chmod((info.external_attr >> 16) & 0o777)
-    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt",
-            "data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz",
-            "data/mnist/README.txt"} <= names
+    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt"} <= names
+    assert not any(name.startswith("data/") for name in names)  # lessons 1, 2 use no MNIST
     assert any(name.startswith("wheels/tf_course-") for name in names)
     config = json.loads((source / "autograder.json").read_text())
     assert config["lessons"] == ["lesson1_warmup", "lesson2_linear_regression"]
@@ -155,6 +154,7 @@ class GradeJson:
     autograder does) and read by :meth:`document`."""
 
     def __init__(self, lesson: str, path: Path, tmp: Path) -> None:
+        self.stem = find_lesson(lesson).stem
         self.out = tmp / f"{lesson}-{path.stem}.json"
         hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
         self.process = subprocess.Popen(
@@ -171,10 +171,22 @@ def scores_by_check(document: dict) -> dict[str, float]:
             if "check" in t.get("extra_data", {})}
 
 
+def lesson_tests(document: dict, stem: str) -> list[dict]:
+    """The tests of one lesson of the zip's results.json."""
+    return [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == stem]
+
+
 def assert_same_as_grade(document: dict, grade: GradeJson) -> dict:
+    """The submitted lesson scores as `grade` gives; the zip's other lesson, not submitted,
+    is its checks at 0, each saying which file to submit."""
     expected = grade.document()
-    assert scores_by_check(document) == scores_by_check(expected)
+    ours = {"tests": lesson_tests(document, grade.stem)}
+    assert scores_by_check(ours) == scores_by_check(expected)
     assert document["score"] == pytest.approx(expected["score"])
+    others = [t for t in document["tests"]
+              if t.get("extra_data", {}).get("lesson") not in (None, grade.stem)]
+    assert others and all(t["score"] == 0 and "in your submission" in t["output"]
+                          for t in others)
     return expected
 
 
@@ -184,10 +196,10 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
     grade = GradeJson("lesson1", solution, tmp_path)
     document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
     expected = assert_same_as_grade(document, grade)
-    assert document["score"] == expected["max_score"] == document["extra_data"]["max_score"]
-    assert all(t["status"] == "passed" for t in document["tests"])
-    assert all(t["output"] == "" for t in document["tests"] if t["name"] != DETAILS)
-    hidden = [t for t in document["tests"] if t["visibility"] == "hidden" and t["name"] != DETAILS]
+    assert document["score"] == expected["max_score"] < document["extra_data"]["max_score"]
+    ours = lesson_tests(document, grade.stem)
+    assert all(t["status"] == "passed" and t["output"] == "" for t in ours)
+    hidden = [t for t in ours if t["visibility"] == "hidden"]
     if WITH_HIDDEN:  # tests/hidden_checks/lesson1_warmup.py: 2 points, VISIBILITY left "hidden"
         assert [t["score"] for t in hidden] == [2]
     else:
@@ -208,7 +220,7 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
     assert_same_as_grade(document, grade)
     assert document["score"] == 0
-    failed = [t for t in document["tests"] if t["status"] == "failed"]
+    failed = [t for t in lesson_tests(document, grade.stem) if t["status"] == "failed"]
     assert failed and all("Hint:" in t["output"] for t in failed)
     if WITH_HIDDEN:  # lesson2_linear_regression/shown_after_publishing.py
         assert {t["visibility"] for t in failed} == {"visible", "after_published"}
@@ -218,7 +230,7 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     grade = GradeJson("lesson2", copy, tmp_path)
     document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
     assert_same_as_grade(document, grade)
-    failing = {t["extra_data"]["check"] for t in document["tests"]
+    failing = {t["extra_data"]["check"] for t in lesson_tests(document, grade.stem)
                if t["status"] == "failed" and t["visibility"] == "visible"}
     assert failing == expected_failures(BUGGY)
     assert 0 < document["score"] < document["extra_data"]["max_score"]
@@ -269,7 +281,9 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
     solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
     document, _ = run_autograder(autograder, "forger",
                                  {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
-    assert document["score"] == document["extra_data"]["max_score"] > 0
+    ours = lesson_tests(document, "lesson1_warmup")
+    assert document["score"] == sum(t["max_score"] for t in ours) > 0
+    assert all(t["status"] == "passed" for t in ours)
     assert "forged" not in document["output"]
 
 
@@ -284,8 +298,14 @@ def test_no_lesson_file_is_zero_with_a_message(autograder: dict, name: str,
                                                files: dict[str, bytes], says: str) -> None:
     document, _ = run_autograder(autograder, name, files)
     assert document["score"] == 0
-    assert says in document["output"]
-    assert [t["name"] for t in document["tests"]] == [DETAILS]
+    assert document["output"].count(says) == 1
+    # every lesson of the zip is there, its checks at 0
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    checks = [t for t in document["tests"] if t["visibility"] == "visible"]
+    assert [t["extra_data"]["check"] for t in checks] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in checks)
+    assert document["tests"][-1]["name"] == DETAILS
 
 
 @pytest.mark.slow
@@ -395,3 +415,89 @@ def test_nothing_submitted_to_a_one_lesson_zip_lists_its_checks(tmp_path: Path) 
     assert document["output"].count("Nothing was submitted") == 1
     assert document["output"].endswith(f"Graded by the course's grader {grader.__version__}+"
                                        f"{installed_digest()[:12]}.")
+
+
+def _two_lesson_root(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    import grader
+    from grader.gradescope.version import installed_digest
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "autograder.json").write_text(json.dumps({
+        "grader_version": grader.__version__, "grader_digest": installed_digest(),
+        "lessons": ["lesson1_warmup", "lesson2_linear_regression"], "call_timeout_s": 30,
+        "total_timeout_s": 300}))
+    (tmp_path / "submission").mkdir()
+    for name, data in files.items():
+        (tmp_path / "submission" / name).write_bytes(data)
+    return tmp_path
+
+
+UNREADABLE = b"\xff\xfe not a text file\n"  # graded as an error without a learner process
+
+
+def test_a_lesson_the_submission_lacks_is_zero_worth_its_points(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE})
+    document = runner.grade(root)
+    check_schema(document)
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+    assert f"0/{lesson2.max_points:g} points (missing)" in document["output"]
+    says = f"No {lesson2.filename} in your submission"
+    assert document["output"].count(says) == 1
+    tests = [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == lesson2.stem]
+    assert [t["extra_data"]["check"] for t in tests] == [c.id for c in lesson2.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in tests)
+    assert sum(t["max_score"] for t in tests) == lesson2.max_points
+
+
+def test_a_submission_with_every_lesson_is_not_told_a_file_is_missing(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE,
+                                       lesson2.filename: UNREADABLE})
+    document = runner.grade(root)
+    assert "in your submission" not in document["output"]
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+
+
+def test_nothing_submitted_to_a_two_lesson_zip_is_every_lesson_at_zero(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    document = runner.grade(_two_lesson_root(tmp_path, {}))
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    assert document["extra_data"]["max_score"] == sum(lesson.max_points for lesson in lessons)
+    assert document["output"].count("Nothing was submitted") == 1
+    assert [t["extra_data"]["check"] for t in document["tests"][:-1]] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+
+
+def test_only_lessons_that_read_mnist_ship_it() -> None:
+    from grader.gradescope.build import needs_mnist
+
+    assert not needs_mnist([find_lesson("lesson1"), find_lesson("lesson2")])
+    assert not needs_mnist([find_lesson(f"lesson{n}") for n in (8, 9, 10)])
+    for number in (3, 4, 5, 6, 7):
+        assert needs_mnist([find_lesson("lesson1"), find_lesson(f"lesson{number}")]), number
+    assert needs_mnist([find_lesson("lesson1")],
+                       [("lesson1_warmup.py", b"from grader.data.mnist import grading_split\n")])
+
+
+@pytest.mark.slow
+def test_a_zip_for_lessons_without_mnist_builds_offline_without_it(tmp_path: Path) -> None:
+    """`grade gradescope --lessons 1,2` with no MNIST anywhere and no network: built, no data."""
+    env = {**ENV, "MNIST_DIR": str(tmp_path / "no-mnist"), "KERAS_HOME": str(tmp_path / "k"),
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+    out = tmp_path / "autograder.zip"
+    built = subprocess.run([GRADE, "gradescope", "--out", str(out), "--lessons", "1,2"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr + built.stdout
+    with zipfile.ZipFile(out) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("data/")]
+    refused = subprocess.run([GRADE, "gradescope", "--out", str(tmp_path / "b.zip"),
+                              "--lessons", "1,3"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode == 2 and "MNIST" in refused.stderr  # lesson 3 does need it

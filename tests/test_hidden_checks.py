@@ -175,6 +175,25 @@ def test_batch_counts_hidden_points_everywhere(hidden_batch):
 
 
 @pytest.mark.slow
+def test_students_files_withhold_the_hidden_checks_message_unless_asked(hidden_batch, tmp_path):
+    """Issue 17: bob's honest wrong answer; the hidden check's expected values and hint stay
+    out of every file handed back, and are there with --feedback-hidden."""
+    expected = "[0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89"  # the hidden check's expected value
+    files = ("results.json", "junit.xml", "feedback.md")
+    for name in files:
+        text = (hidden_batch["out"] / "students" / "bob" / name).read_text()
+        assert expected not in text and HIDDEN_HINT not in text, name
+    shown = tmp_path / "out"
+    shutil.copytree(hidden_batch["out"], shown)
+    again = _grade("batch", hidden_batch["class"], "--out", shown, "--jobs", "1", "--lessons",
+                   "1", "--checks", HIDDEN, "--feedback-hidden")
+    assert again.returncode == 0, again.stderr
+    for name in files:
+        text = (shown / "students" / "bob" / name).read_text()
+        assert expected in text and HIDDEN_HINT in text, name
+
+
+@pytest.mark.slow
 def test_feedback_leaves_hidden_checks_out_unless_asked(hidden_batch, tmp_path):
     out = hidden_batch["out"]
     feedback = (out / "students" / "bob" / "feedback.md").read_text()

@@ -30,13 +30,14 @@ from grader.batch.records import (
     CRASHED,
     ERROR,
     GRADED,
+    GRADER_ERROR,
     MISSING,
     LessonInfo,
     LessonRecord,
     from_results,
-    results_from_dict,
     without_grading,
 )
+from grader.batch.replies import BadReply, results_of
 from grader.batch.scheduling import Done, Job, Limits, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
@@ -287,8 +288,17 @@ def _record_of(done: Done, versions: dict[str, str],
     job, reply = done.job, done.reply
     version = versions[job.lesson.stem]
     if "results" in reply:
-        return from_results(job.student, job.lesson, results_from_dict(reply["results"]),
-                            version)
+        try:
+            # the file may have changed since it was read for grading: no sha256 to compare
+            results = results_of(reply, job.lesson, None, hidden)
+        except BadReply as error:
+            reply = {"bad_reply": f"a worker sent a reply this grader cannot have made ({error})"}
+        else:
+            return from_results(job.student, job.lesson, results, version)
+    if "bad_reply" in reply:  # no sha256 stored: the next run grades the file again
+        return without_grading(job.student, job.lesson, status=GRADER_ERROR, sha256=None,
+                               grader_version=version, hidden=hidden,
+                               problem=f"{reply['bad_reply']}: run the same command again")
     for key, status in (("unreadable", ERROR), ("crashed", CRASHED)):
         if key in reply:
             return without_grading(job.student, job.lesson, status=status,
@@ -348,7 +358,7 @@ def _grade_on_cluster(console: Console, book: Gradebook, todo: list[Job], client
     results = cluster.run(
         client, todo, address=address, limits=limits, device=device, isolate=isolate,
         versions=code_versions or versions,
-        extra_checks=hidden.files if hidden is not None else None,
+        extra_checks=hidden.files if hidden is not None else None, hidden=hidden,
         on_workers=lambda n: hooks["workers"](n),
         on_refusal=lambda line: hooks["refusal"](line))
     _grade(console, book, todo, results, versions,

@@ -105,16 +105,23 @@ def grade(root: Path) -> dict[str, Any]:
     received = [p.relative_to(root / "submission").as_posix()
                 for p in submission.submitted_files(root / "submission")]
     document.instructor_notes.append(f"received: {', '.join(received) or 'nothing'}")
+    checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
     if problem:
         document.messages.append(problem)
-        if len(lessons) == 1:
-            document.graded.append(Graded(lessons[0], _ungraded(lessons[0], problem, version,
-                                                                None)))
-        return document.render(0.0)
-    checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
-    document.graded = _grade_found(found, root, config, version, checks)
-    document.extra["lessons_graded"] = [item.lesson.stem for item in document.graded]
+    graded = {item.lesson.stem: item
+              for item in (_grade_found(found, root, config, version, checks) if found else [])}
+    document.extra["lessons_graded"] = list(graded)
+    # a lesson the zip grades and the submission lacks: its checks at 0, saying what to submit
+    document.graded = [graded.get(lesson.stem) or Graded(lesson, _ungraded(
+        lesson, problem or missing_file(lesson), version, None, checks=checks))
+        for lesson in lessons]
     return document.render(0.0)
+
+
+def missing_file(lesson) -> str:
+    """Why a lesson of the assignment has no points: its file was not submitted."""
+    return (f"No {lesson.filename} in your submission: this assignment grades it too. Upload "
+            "it (from exercises/, under that name) with your other files and submit again.")
 
 
 def _grade_found(found: list, root: Path, config: dict[str, Any], version: str,
