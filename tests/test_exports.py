@@ -351,6 +351,9 @@ FORGERIES = {
     "an unknown field": lambda r, c: _set(c[0], bonus=5),
     "a field missing": lambda r, c: c[0].pop("status"),
     "checks not a list": lambda r, c: _set(r, checks={"a": 1}),
+    "a measurement that is not one": lambda r, c: _set(c[0], measurements=[{"value": "1"}]),
+    "a measurement not finite": lambda r, c: _set(c[0], measurements=[
+        {"name": "accuracy", "value": float("nan"), "threshold": 0.9, "at_least": True}]),
 }
 
 
@@ -361,6 +364,10 @@ def test_an_honest_reply_is_accepted_as_it_is() -> None:
     assert results.total == results.possible == LESSON1.max_points
     failed = results_of(_honest_reply(passed=False), LESSON1, SHA)
     assert failed.total == 0 and failed.possible == LESSON1.max_points
+    measured = _honest_reply()  # what grade audit reads: a check's measured thresholds
+    measured["results"]["checks"][0]["measurements"] = [
+        {"name": "held-out accuracy", "value": 0.93, "threshold": 0.91, "at_least": True}]
+    assert results_of(measured, LESSON1, SHA).checks[0].measurements[0]["value"] == 0.93
 
 
 @pytest.mark.parametrize("name", FORGERIES)

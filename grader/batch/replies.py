@@ -26,6 +26,14 @@ class BadReply(ValueError):
     """A worker's reply that this grader could not have made."""
 
 
+def _measurement(item: Any) -> bool:
+    """One entry of a check's ``measurements`` (see grader.expect.measure), plainly typed."""
+    return (isinstance(item, dict) and set(item) == {"name", "value", "threshold", "at_least"}
+            and isinstance(item["name"], str) and isinstance(item["at_least"], bool)
+            and all(isinstance(item[k], int | float) and not isinstance(item[k], bool)
+                    and math.isfinite(item[k]) for k in ("value", "threshold")))
+
+
 def _typed(kind: type[Any], data: dict[str, Any], what: str) -> None:
     """Every field of dataclass ``kind`` present in ``data`` with a value of its type."""
     fields = {f.name: f.type for f in dataclasses.fields(kind)}
@@ -38,6 +46,8 @@ def _typed(kind: type[Any], data: dict[str, Any], what: str) -> None:
         value = data[name]
         if annotation == "str":
             ok = isinstance(value, str)
+        elif annotation.startswith("list"):  # measurements: what a check measured
+            ok = isinstance(value, list) and all(_measurement(item) for item in value)
         elif annotation == "int":
             ok = isinstance(value, int) and not isinstance(value, bool)
         else:  # float
