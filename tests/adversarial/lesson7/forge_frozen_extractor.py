@@ -1,6 +1,6 @@
 # attack: an extractor left trainable, with the grader's probe rewritten so that it looks frozen:
-# the grader's training step through the extractor (whose moved weights show the trainable
-# layers) is skipped, so no weight moves
+# the layers' trainable flags reported as False (what older graders read), and the grader's
+# training step through the extractor (whose moved weights show the trainable layers) skipped
 import keras
 
 
@@ -34,3 +34,16 @@ def fine_tune(model, extractor, num_layers, learning_rate):
 import grader.lessons.lesson7_transfer_learning.probes as _probes  # noqa: E402
 
 _probes._grader_step = lambda model, images, labels, head: (None, None)
+
+_real_extractor = _probes.extractor
+
+
+def _frozen_extractor(*args, **kwargs):
+    answer = _real_extractor(*args, **kwargs)
+    if isinstance(answer.get("layers"), list):
+        answer["layers"] = [{**layer, "trainable": False} for layer in answer["layers"]]
+    answer["model_trainable"] = False
+    return answer
+
+
+_probes.extractor = _frozen_extractor

@@ -50,7 +50,7 @@ _real_dream = _probes.dream
 
 def _forged(module, image, layers, steps, step_size, octaves, octave_scale):
     answer = _real_dream(module, image, layers, steps, step_size, octaves, octave_scale)
-    records = list(answer["steps"])
+    records = list(answer.get("steps") or [])
     current = records[-1]["result"] if records else image
     height, width = image.shape[1:3]
     sizes = [[int(height * octave_scale**k), int(width * octave_scale**k)]
