@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.curriculum import find_lesson, lessons
+from tests.conftest import untouched_exercises, untouched_stub
 from tests.test_cli import GRADE, REPO, Run, assert_no_traceback
 
 LESSON1 = find_lesson("lesson1")
@@ -38,7 +39,7 @@ def grade(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
 
 def _course(tmp_path: Path, name: str = "course") -> Path:
     root = tmp_path / name
-    shutil.copytree(REPO / "exercises", root / "exercises")
+    untouched_exercises(root)
     return root
 
 
@@ -78,7 +79,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):
     shutil.copy(SOLUTION, everything / "exercises" / LESSON1.filename)
     deep = base / ("a-folder-with-a-long-name-" * 3) / "submissions"
     deep.mkdir(parents=True)
-    shutil.copy(REPO / "exercises" / LESSON1.filename, deep / LESSON1.filename)
+    shutil.copy(untouched_stub(LESSON1.filename), deep / LESSON1.filename)
     jobs = {
         "syntax": (broken, ("lesson1",)),
         "almost": (almost, ("lesson1",)),
