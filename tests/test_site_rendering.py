@@ -148,6 +148,39 @@ def test_matrix_delimiters_stretch_to_the_matrix(built, browser, tmp_path) -> No
     context.close()
 
 
+def test_underbraces_are_drawn_as_wide_as_what_they_brace(built, browser) -> None:
+    """Lesson 9's record layout: each brace spans its base (a stretched ⏟ glyph would need a
+    math font; without one Chromium drew a tiny glyph under the middle)."""
+    html = (built / "lesson9.html").read_text(encoding="utf-8")
+    assert "&#x23DF;" not in html and "\u23df" not in html
+    context, page, _ = open_page(browser, (built / "lesson9.html").as_uri())
+    braces = page.locator("mrow.underbrace")
+    assert braces.count() == 4
+    for index in range(braces.count()):
+        box = braces.nth(index).evaluate("""m => { const s = getComputedStyle(m);
+            const base = m.firstElementChild.getBoundingClientRect();
+            const r = m.getBoundingClientRect();
+            return {width: r.width, base: base.width, below: r.bottom - base.bottom,
+                    font: parseFloat(s.fontSize), image: s.backgroundImage}; }""")
+        assert box["width"] >= box["base"] > 0, box
+        assert box["below"] >= 0.4 * box["font"], box  # room for the brace under the base
+        assert box["image"].count("linear-gradient") == 4, box
+    context.close()
+
+
+@pytest.mark.parametrize("latex", [r"\underbrace{a + b}_{2}", r"\overbrace{a + b}^{2}",
+                                   r"\underbrace{\underbrace{a}_{1} + b}_{2}",
+                                   r"\underbrace{x}"])
+def test_braces_become_the_base_s_own_box(latex) -> None:
+    from grader.sitebuild.markdown import _math
+
+    mathml = _math(latex, {"display_mode": True})
+    assert "&#x23DF;" not in mathml and "&#x23DE;" not in mathml, mathml
+    kind = "overbrace" if "over" in latex else "underbrace"
+    assert mathml.count(f'<mrow class="{kind}">') == latex.count(kind), mathml
+    assert mathml.count("<mrow") == mathml.count("</mrow>"), mathml
+
+
 @pytest.mark.slow
 def test_a_cold_build_says_which_figures_it_makes(tmp_path) -> None:
     heard: list[str] = []
