@@ -153,6 +153,22 @@ def test_grade_list_names_the_first_unfinished_lesson_and_never_cuts_a_file(tmp_
         assert lesson.filename in narrow.out, narrow
 
 
+@pytest.mark.parametrize("columns", [80, 100, 130])
+def test_grade_list_breaks_no_title_mid_word(tmp_path, columns) -> None:
+    """At 80 columns the titles once broke as "Convolutiona / l" and "TensorBoard / :"."""
+    course = _course(tmp_path)
+    run = grade("list", cwd=course, env=_env(COLUMNS=str(columns)))
+    assert run.code == 0, run
+    assert max(len(line.rstrip()) for line in run.out.splitlines()) <= columns, run
+    words = run.out.split()
+    for lesson in lessons():
+        for word in lesson.title.split():
+            assert word in words, f"{lesson.name}: {word!r} is broken at {columns} columns\n{run}"
+        assert lesson.filename in words, run
+        row = next(line for line in run.out.splitlines() if f" {lesson.name} " in line)
+        assert "–/" in row and "not graded yet" in row, run  # one row per lesson, then its title
+
+
 @pytest.mark.slow
 def test_missing_mnist_shows_no_tensorflow_log_lines(tmp_path) -> None:
     course = _course(tmp_path)
