@@ -7,6 +7,7 @@ the pictures themselves are looked at in the browser tests and by hand.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,3 +67,71 @@ def test_lesson10_training_figure_shows_the_mistake_doing_worse() -> None:
     assert mistake[-1] > right[-1] * 1.05, (right[-1], mistake[-1])
     above = sum(m > r for m, r in zip(mistake[1:], right[1:], strict=True))
     assert above >= 0.75 * (len(right) - 1), f"the mistake is above on only {above} steps"
+
+
+def _grader_files_imported(recipe_path) -> set[str]:
+    """The grader's files a recipe imports (anywhere in it), as paths from the repository root."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(recipe_path.read_text(encoding="utf-8"))):
+        modules = []
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader"):
+            modules = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names if alias.name.startswith("grader")]
+        for module in modules:
+            base = REPO / Path(*module.split("."))
+            if base.with_suffix(".py").is_file():
+                found.add(base.with_suffix(".py").relative_to(REPO).as_posix())
+                break  # "from grader.data import base_model": the module, not the package
+    return found - {"grader/sitebuild/figures.py", "grader/sitebuild/plot.py"}
+
+
+def test_every_grader_file_a_recipe_imports_is_in_its_cache_key() -> None:
+    from grader.curriculum import lessons
+    from grader.sitebuild.figures import dependencies, recipe
+
+    checked = 0
+    for lesson in lessons():
+        module = recipe(lesson.stem)
+        if module is None:
+            continue
+        keyed = {path.relative_to(REPO).as_posix() for path in dependencies(module, True)}
+        missing = _grader_files_imported(Path(module.__file__)) - keyed
+        assert not missing, f"{lesson.stem}: add {sorted(missing)} to DEPENDS_ON"
+        checked += 1
+    assert checked >= 9
+
+
+def test_a_changed_dependency_remakes_only_the_figures_that_use_it(tmp_path, monkeypatch) -> None:
+    from types import ModuleType
+
+    from grader.sitebuild import figures
+
+    monkeypatch.setattr(figures, "_ROOT", tmp_path)
+    (tmp_path / "grader" / "data").mkdir(parents=True)
+    (tmp_path / "grader" / "data" / "mnist.py").write_text("# the loader\n")
+    reader = tmp_path / "grader" / "reader.py"
+    reader.write_text("version = 1\n")
+    solution = tmp_path / "solution.py"
+    solution.write_text("x = 1\n")
+
+    def recipe(name: str, depends: tuple[str, ...]) -> ModuleType:
+        module = ModuleType(name)
+        module.__file__ = str(tmp_path / f"{name}.py")
+        Path(module.__file__).write_text(f"# {name}\n")
+        module.DEPENDS_ON = depends
+        return module
+
+    using, other = recipe("using", ("grader/reader.py",)), recipe("other", ())
+    before = {m: figures.cache_key(solution, m, False) for m in (using, other)}
+    reader.write_text("version = 2\n")
+    after = {m: figures.cache_key(solution, m, False) for m in (using, other)}
+    assert after[using] != before[using]
+    assert after[other] == before[other]
+    assert figures.cache_key(solution, other, True) != before[other]  # the MNIST loader too
+
+    broken = recipe("broken", ("grader/nope.py",))
+    with pytest.raises(figures.SiteError, match=r"DEPENDS_ON names grader/nope.py"):
+        figures.cache_key(solution, broken, False)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from grader.sitebuild.figures import Figure
 
+# What the figures use from the grader: a change remakes them (grader/sitebuild/figures.py).
+DEPENDS_ON = ("grader/lessons/lesson10_distributed/checks.py",)  # reference_training
+
 FIGURES = [
     Figure("parallelism", "Data parallelism with `tf.distribute.MirroredStrategy` and two "
            "replicas: each global batch of B examples is split in two; each replica computes "

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from grader.sitebuild.figures import Figure
 
+# What the figures use from the grader: a change remakes them (grader/sitebuild/figures.py).
+DEPENDS_ON = ("grader/data/base_model.py", "grader/data/base_model.npz")
+
 COUNTS = (30, 100, 300, 1000)  # labelled digits, the first of the grading pool
 STEPS = 200  # gradient steps per training (batches of 32), whatever the number of labels
 TUNE_STEPS = 100  # then fine_tune(7 layers, 1e-4) and these more steps
