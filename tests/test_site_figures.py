@@ -135,3 +135,29 @@ def test_a_changed_dependency_remakes_only_the_figures_that_use_it(tmp_path, mon
     broken = recipe("broken", ("grader/nope.py",))
     with pytest.raises(figures.SiteError, match=r"DEPENDS_ON names grader/nope.py"):
         figures.cache_key(solution, broken, False)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not mnist_available(), reason="needs MNIST: set MNIST_DIR")
+def test_lesson7_figures_train_in_few_epochs(tmp_path, monkeypatch) -> None:
+    """Keras' work per epoch cost four times the training itself when the figure ran 200 epochs
+    of one batch (30 labels): each training is one epoch of about the same number of batches."""
+    import keras
+
+    from grader.data.mnist import grading_split
+    from grader.lessons.lesson7_transfer_learning import figures
+
+    fits: list[tuple[int, int]] = []
+    fit = keras.Model.fit
+
+    def counted(model, x, y, *args, epochs=1, batch_size=32, **kwargs):
+        fits.append((epochs, epochs * -(-len(x) // batch_size)))
+        return fit(model, x, y, *args, epochs=epochs, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", counted)
+    figures.make(_solution("lesson7_transfer_learning"), tmp_path, grading_split())
+    assert len(fits) == 3 * len(figures.COUNTS)
+    assert sum(epochs for epochs, _ in fits) <= len(fits), fits
+    budget = len(figures.COUNTS) * 2 * (figures.STEPS + figures.TUNE_STEPS)
+    assert 0.9 * budget <= sum(batches for _, batches in fits) <= 1.1 * budget, fits
+    assert {p.name for p in tmp_path.glob("*.png")} == {"labels.png", "predictions.png"}
