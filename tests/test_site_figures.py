@@ -47,6 +47,19 @@ def test_lesson10_epochs_figure_has_numbers_one_can_read() -> None:
     assert cell_px >= 1.5 * widest, (cell_px, widest)  # room around every number
 
 
+def test_confusion_matrices_have_counts_one_can_read() -> None:
+    """Lessons 3 to 6 show one: its counts were 7 pt."""
+    from grader.sitebuild.plot import confusion_figure
+
+    labels = np.repeat(np.arange(10), 200)
+    predicted = (labels + (np.arange(2000) % 7 == 0)) % 10  # every cell of two diagonals
+    ax = confusion_figure(predicted, labels).axes[0]
+    assert len(ax.texts) == 20
+    texts = [*ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels()]
+    small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() < MIN_POINTS}
+    assert not small, f"text smaller than {MIN_POINTS} pt: {small}"
+
+
 @pytest.mark.skipif(not mnist_available(), reason="needs MNIST: set MNIST_DIR")
 def test_lesson10_training_figure_shows_the_mistake_doing_worse() -> None:
     """The text: the per-replica mean makes every step twice too large. At the figure's rate the
