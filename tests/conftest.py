@@ -42,6 +42,7 @@ def untouched_exercises(folder: Path, solutions: Path = SOLUTIONS) -> Path:
 @cache
 def _stub_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="grader-tests-stubs-"))
+    folder.chmod(0o755)  # readable as a submission is, by the sandbox's own user too
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return untouched_exercises(folder)
 
