@@ -117,7 +117,7 @@ def test_numbered_code_wraps_under_its_own_text_not_under_the_numbers(built, bro
 
 
 def test_code_uses_the_width_of_a_wide_window(built, browser) -> None:
-    """At 1280 px the text column and its code reach past two thirds of the window."""
+    """At 1280 px the code reaches past four fifths of the window (it stopped at two thirds)."""
     context, page, _ = open_page(browser, (built / "lesson2.html").as_uri(),
                                  viewport={"width": 1280, "height": 900})
     right = page.evaluate("() => document.querySelector('pre code .line')"
