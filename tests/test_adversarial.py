@@ -31,14 +31,14 @@ from grader.learner.failures import LearnerOutOfMemory, LearnerRaised
 from grader.learner.sandbox import FIRST_UID, UID_COUNT, WORKDIR_BYTES, capabilities
 from grader.learner.session import LearnerSession
 from grader.results import GradingResults
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 
 CAPABILITIES = capabilities()
 pytestmark = pytest.mark.skipif(not CAPABILITIES.isolated, reason=CAPABILITIES.explain())
 
 ATTACKS = Path(__file__).resolve().parent / "adversarial"
 LESSON1 = ATTACKS / "lesson1"
-STUB = REPO / "exercises" / "lesson1_warmup.py"
+STUB = untouched_stub("lesson1_warmup.py")
 CALL_TIMEOUT = 2.0
 TOTAL_TIMEOUT = 6.0  # for all calls of one submission: a hanging attack costs this, not 2 s a call
 PLANTED = [  # where the planting and writing attacks aim, outside their folder

@@ -28,7 +28,7 @@ from grader.gradescope import submission as found_files
 from grader.gradescope.results import Document, Graded
 from grader.notebooks.extract import notebook_module
 from grader.results import CheckResult, GradingResults
-from tests.conftest import REPO, VARIANTS, expected_failures
+from tests.conftest import REPO, VARIANTS, expected_failures, untouched_stub
 from tests.test_cli import ENV, GRADE
 
 SETUP_TIMEOUT_S = 600
@@ -215,7 +215,7 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
 
 @pytest.mark.slow
 def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: Path) -> None:
-    stub = REPO / "exercises" / "lesson2_linear_regression.py"
+    stub = untouched_stub("lesson2_linear_regression.py")
     grade = GradeJson("lesson2", stub, tmp_path)
     document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
     assert_same_as_grade(document, grade)

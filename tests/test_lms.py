@@ -27,7 +27,7 @@ from grader.batch.lms import (
 from grader.batch.records import GRADED, MISSING, LessonInfo, LessonRecord
 from grader.errors import SetupError
 from grader.results import CheckResult
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 from tests.test_cli import ENV, GRADE
 
 LESSONS = {"lesson1_warmup": LessonInfo("lesson1_warmup", 1, "Warm-up (graphs)"),
@@ -136,7 +136,7 @@ def test_batch_writes_the_lms_files(tmp_path: Path) -> None:
     """The CLI as an instructor runs it: grade, then the same gradebook into the other LMS."""
     submissions = tmp_path / "submissions"
     for student, source in (("alice", REPO / "solutions" / "lesson1_warmup.py"),
-                            ("bob", REPO / "exercises" / "lesson1_warmup.py"),
+                            ("bob", untouched_stub("lesson1_warmup.py")),
                             ("carol", REPO / "solutions" / "lesson1_warmup.py")):
         (submissions / student).mkdir(parents=True)
         (submissions / student / "lesson1_warmup.py").write_bytes(source.read_bytes())
