@@ -12,12 +12,15 @@ the wheel from the zip, which the autograder checks by its digest.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,7 @@ from grader.notebooks.extract import notebook_module
 from grader.results import CheckResult, GradingResults
 from tests.conftest import REPO, VARIANTS, expected_failures
 from tests.test_cli import ENV, GRADE
+from tests.test_no_namespaces import without_namespaces
 
 SETUP_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 600
@@ -75,9 +79,19 @@ def check_schema(document: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The zip built by the CLI, unpacked, and set up offline into a fresh environment."""
-    base = tmp_path_factory.mktemp("gradescope")
+def autograder() -> Iterator[dict]:
+    """The zip built by the CLI, unpacked, and set up offline into a fresh environment, in a
+    folder every user may enter (as /autograder and /opt are on Gradescope: the learner's own
+    user must reach the environment, not the autograder's private folders)."""
+    base = Path(tempfile.mkdtemp(prefix="grade-gradescope-"))
+    base.chmod(0o755)
+    try:
+        yield _set_up(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _set_up(base: Path) -> dict:
     zip_path = base / "autograder.zip"
     started = time.monotonic()
     hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
@@ -130,8 +144,10 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "build_s": build_s, "setup_s": setup_s}
 
 
-def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tuple[dict, Path]:
-    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json."""
+def run_autograder(autograder: dict, name: str, files: dict[str, bytes], *,
+                   namespaces: bool = True) -> tuple[dict, Path]:
+    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json.
+    ``namespaces`` False: as root without CAP_SYS_ADMIN (a container without namespaces)."""
     root = autograder["base"] / f"root-{name}"
     shutil.copytree(autograder["source"], root / "source")
     (root / "submission").mkdir()
@@ -141,8 +157,11 @@ def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tupl
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope
     env = {**autograder["env"], "AUTOGRADER_ROOT": str(root)}
     started = time.monotonic()
-    done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if namespaces:
+        done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    else:
+        done = without_namespaces([str(root / "run_autograder")], env=env, cwd=Path("/"))
     autograder.setdefault("runs", {})[name] = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((root / "results" / "results.json").read_text())
@@ -271,6 +290,84 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
                                  {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
     assert document["score"] == document["extra_data"]["max_score"] > 0
     assert "forged" not in document["output"]
+
+
+DAEMON = """
+import glob as _glob, json as _json, os as _os, time as _time
+_root = {root!r}
+_found = []
+for _pattern in (_root + "/**/*.py", "/tmp/grade-hidden-*/**/*.py"):
+    for _path in _glob.glob(_pattern, recursive=True):
+        try:
+            with open(_path) as _handle:
+                _found.append(_path + ": " + _handle.read())
+        except OSError:
+            pass
+if _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        with open({marker!r}, "w") as _handle:
+            _handle.write(str(_os.getpid()))
+        _results = _root + "/results/results.json"
+        for _ in range(3000):
+            try:
+                with open(_results) as _handle:
+                    _document = _json.load(_handle)
+                for _test in _document["tests"]:
+                    _test["score"] = _test.get("max_score", 0)
+                    _test["status"] = "passed"
+                _document["score"] = sum(_t["score"] for _t in _document["tests"])
+                with open(_results, "w") as _handle:
+                    _json.dump(_document, _handle)
+            except (OSError, ValueError, KeyError):
+                pass
+            _time.sleep(0.1)
+    _os._exit(0)
+
+
+def fibonacci(n):
+    raise RuntimeError("found: " + " | ".join(_found))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh"),
+                    reason="needs root and capsh to take namespaces away (as in CI)")
+def test_without_namespaces_a_daemon_neither_forges_results_nor_reads_checks(
+        autograder: dict) -> None:
+    """Gradescope without namespaces (root without CAP_SYS_ADMIN): the lesson 1 stub plus a
+    detached daemon that waits for results.json to rewrite it, and a walk of the disk for the
+    hidden checks raised in a visible test's message, earn exactly what the stub alone earns;
+    the daemon is dead when run_autograder returns, and the results say what isolation held."""
+    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text()
+    honest, _ = run_autograder(autograder, "stub-no-namespaces",
+                               {"lesson1_warmup.py": stub.encode()}, namespaces=False)
+    marker = Path(tempfile.gettempdir()) / f"grade-daemon-{os.getpid()}"
+    root = autograder["base"] / "root-daemon"
+    attack = stub + DAEMON.format(root=str(root), marker=str(marker))
+    try:
+        document, where = run_autograder(autograder, "daemon",
+                                         {"lesson1_warmup.py": attack.encode()},
+                                         namespaces=False)
+        assert where == root and marker.exists(), "the daemon did start"
+        daemon = int(marker.read_text())
+        time.sleep(2)  # time enough for a live daemon to rewrite the verdict
+        assert not Path(f"/proc/{daemon}").exists()
+        final = json.loads((root / "results" / "results.json").read_text())
+    finally:
+        marker.unlink(missing_ok=True)
+    assert final == document
+    assert document["score"] == honest["score"] == 0
+    assert scores_by_check(document) == scores_by_check(honest)
+    text = json.dumps(document)
+    assert "raised RuntimeError" in text  # the attack's message did come back, empty-handed
+    if WITH_HIDDEN:
+        assert "def test_hidden_fibonacci_twenty(" not in text
+    assert "def make_counter" not in text  # nor the submission as received or staged
+    for folder in ("source", "results", "submission", "grading"):
+        assert (root / folder).stat().st_mode & 0o777 == 0o700
+    notes = next(t["output"] for t in document["tests"] if t["name"] == DETAILS)
+    assert "run as a user of their own" in notes and "NOT isolated" in notes
 
 
 @pytest.mark.slow

@@ -13,18 +13,22 @@ like Gradescope's image, the test makes it world-readable first, in a private mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from grader.learner import sandbox
 from tests.conftest import REPO
 
 HIDDEN_SOURCE = REPO / "tests" / "hidden_checks" / "lesson1_warmup.py"
@@ -216,3 +220,38 @@ def test_own_user_without_namespaces_reads_no_checks_writes_no_results_leaves_no
     assert found == {str(work / "shared" / "public.txt"): "public"}, found.keys()
     assert not any(SECRET_LINE in text for text in found.values())
     assert "chmod -R go-rwx" in report["refused"] and str(public_checks) in report["refused"]
+
+
+def _as_user(uid: int) -> int:
+    """A child process that becomes ``uid`` and sleeps (as a learner's detached leftover)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.execvp("sleep", ["sleep", "120"])
+        finally:
+            os._exit(70)
+    return pid
+
+
+def test_leftovers_of_a_grader_that_died_are_swept_but_not_a_live_graders():
+    """A learner uid no grader holds any more (its worker was killed mid-grading) has its
+    processes killed by the autograder's final sweep; a uid another grader holds is left to it."""
+    held = sandbox.UidClaim()
+    released = sandbox.UidClaim()
+    released.release()
+    children = {uid: _as_user(uid) for uid in (held.uid, released.uid)}
+    try:
+        time.sleep(0.5)
+        assert released.uid in sandbox.sweep_unclaimed()
+        _, status = os.waitpid(children[released.uid], 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        assert os.waitpid(children[held.uid], os.WNOHANG) == (0, 0)  # still running
+    finally:
+        sandbox.sweep(held.uid)
+        held.release()
+        for pid in children.values():
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)

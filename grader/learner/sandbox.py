@@ -638,6 +638,38 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def sweep_unclaimed() -> list[int]:
+    """Kill the processes of every learner uid that no grader holds (a worker killed mid-grading
+    leaves its learner's detached processes behind); return those uids. A uid another grader
+    holds is left alone: its own sweep is that grader's."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            uid = entry.stat().st_uid if entry.name.isdigit() else -1
+        except OSError:
+            continue
+        if FIRST_UID <= uid < FIRST_UID + UID_COUNT:
+            found.add(uid)
+    swept = []
+    if found:
+        UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for uid in sorted(found):
+        try:
+            fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        else:
+            sweep(uid)
+            swept.append(uid)
+        finally:
+            os.close(fd)
+    return swept
+
+
 def sweep(uid: int) -> None:
     """Kill every process that runs as ``uid`` (a learner's leftovers, even detached ones).
 
