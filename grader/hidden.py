@@ -69,7 +69,7 @@ class HiddenChecks:
         if not path.is_dir():
             raise SetupError(f"--checks {path}: no such folder; pass the folder holding your "
                              "lessonN_<topic>.py check modules")
-        _remember(path)
+        remember(path)
         files: dict[str, bytes] = {}
         for entry in sorted(path.iterdir()):
             if entry.name.startswith(".") or entry.name in _IGNORED:
@@ -177,7 +177,7 @@ class HiddenChecks:
     def write(self, folder: Path) -> Path:
         """Write the files under ``folder`` in the ``--checks`` layout (what a worker loads with
         :meth:`from_dir`); return ``folder``. Only relative paths inside it are written."""
-        _remember(folder)
+        remember(folder)
         for name, data in self.files.items():
             relative = PurePosixPath(name)
             if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -229,8 +229,9 @@ _FOLDERS: dict[str, Path] = {}
 _SECRET: set[Path] = set()
 
 
-def _remember(folder: Path) -> None:
-    """Note a folder holding hidden checks: learner processes must not read it."""
+def remember(folder: Path) -> None:
+    """Note a folder holding hidden checks (here or in the process that started this one):
+    learner processes must not read it."""
     _SECRET.add(folder.resolve())
 
 
@@ -248,7 +249,7 @@ def _materialized(hidden: HiddenChecks) -> Path:
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="grade-hidden-"))  # mode 0700
-        _remember(folder)
+        remember(folder)
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _FOLDERS[hidden.digest] = hidden.materialize(folder)
     return _FOLDERS[hidden.digest]

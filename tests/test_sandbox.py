@@ -6,6 +6,7 @@ These need root and namespaces (as in CI); elsewhere they skip and say why.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -452,3 +453,55 @@ def test_packages_the_environment_imports_stay_importable(classroom, place, monk
                 call(session, "read", str(secret / "lesson1_warmup.py"))
     finally:
         shutil.rmtree(site, ignore_errors=True)
+
+
+READ_THE_CHECKS = '''
+
+import glob as _glob
+
+_LEAK = ""
+for _path in _glob.glob({pattern!r}, recursive=True):
+    try:
+        with open(_path, encoding="utf-8") as _handle:
+            _LEAK += _handle.read()
+    except OSError:
+        pass
+if _LEAK:
+    def fibonacci(n):
+        raise RuntimeError("SECRET " + _LEAK)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system_folder", ["/opt"], indirect=True)
+def test_batch_checks_under_a_system_path_never_reach_a_student(tmp_path, system_folder):
+    """``grade batch --checks /opt/...`` (world-readable): a student whose code reads the hidden
+    module and raises it in a visible check's message earns what the plain solution earns, and
+    none of the module reaches that student's files."""
+    import subprocess
+    import sys
+
+    checks = system_folder / "course-hidden"
+    checks.mkdir(mode=0o755)
+    shutil.copy(HIDDEN_SOURCE, checks)
+    (checks / "lesson1_warmup.py").chmod(0o644)
+    solution = (REPO / "solutions" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    files = {"honest": solution,
+             "reader": solution + READ_THE_CHECKS.format(pattern=f"{system_folder}/**/*.py")}
+    for student, text in files.items():
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "lesson1_warmup.py").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "grade"), "batch", str(tmp_path / "class"), "--out",
+         str(out), "--jobs", "1", "--lessons", "1", "--checks", str(checks)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    results = {s: json.loads((out / "students" / s / "results.json").read_text())
+               for s in files}
+    assert results["reader"]["score"] == results["honest"]["score"] == 19
+    for path in (out / "students" / "reader").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "SECRET" not in text and "def test_hidden_fibonacci_twenty" not in text
