@@ -492,3 +492,19 @@ def test_nothing_submitted_to_a_one_lesson_zip_lists_its_checks(tmp_path: Path) 
     assert document["output"].count("Nothing was submitted") == 1
     assert document["output"].endswith(f"Graded by the course's grader {grader.__version__}+"
                                        f"{installed_digest()[:12]}.")
+
+
+def test_the_notes_say_plainly_what_isolation_holds() -> None:
+    """The results' hidden test carries the sandbox's state: without namespaces, what the
+    learner's own user still protects, and where nothing does, that the hidden checks and the
+    results are within the learner's reach."""
+    from grader.learner.sandbox import Capabilities
+
+    own_user = Capabilities(root=True, namespaces=False, own_user=True).explain()
+    assert "run as a user of their own" in own_user and "NOT isolated" in own_user
+    for nothing in (Capabilities(root=False, namespaces=False),
+                    Capabilities(root=True, namespaces=False, own_user=False)):
+        text = nothing.explain()
+        assert "NOT isolated" in text and "hidden checks included" in text
+        assert "results included" in text
+    assert "NOT" not in Capabilities(root=True, namespaces=True, own_user=True).explain()

@@ -160,7 +160,10 @@ class Capabilities:
             "the grader does not run as root and this machine does not let ordinary users "
             "create user namespaces (a container, or a kernel setting such as "
             "kernel.apparmor_restrict_unprivileged_userns)")
-        return f"learner processes are NOT isolated from files and network: {why}"
+        who = "root" if self.root else "the grader's own user"
+        return (f"learner processes are NOT isolated from files and network: {why}; they run "
+                f"as {who}, so they can read whatever the grader reads (hidden checks "
+                "included) and write whatever it writes (results included)")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
