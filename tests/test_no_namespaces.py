@@ -255,3 +255,58 @@ def test_leftovers_of_a_grader_that_died_are_swept_but_not_a_live_graders():
         for pid in children.values():
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+
+
+def test_a_root_grader_whose_packages_its_learners_cannot_read_says_it_runs_them_as_root(
+        tmp_path: Path) -> None:
+    """A folder Python imports from that a learner's user cannot read (here a private one on
+    PYTHONPATH): the learner could not even start as its own user, so the grader says plainly
+    that learner code runs as root, and why."""
+    private = tmp_path / "private-site"
+    private.mkdir(mode=0o700)
+    probe = ("from grader.learner.sandbox import capabilities; c = capabilities(); "
+             "print(c.own_user, c.unreadable_python); print(c.explain())")
+    env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(tmp_path)}
+    runs = {}
+    for name, path in (("private", f"{REPO}:{private}"), ("readable", str(REPO))):
+        done = without_namespaces([sys.executable, "-c", probe],
+                                  env={**env, "PYTHONPATH": path}, cwd=Path("/"))
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs[name] = done.stdout.splitlines()
+    assert runs["readable"][0] == "True False"  # the honest twin: a user of its own
+    assert runs["private"][0] == "False True"
+    assert "NOT isolated" in runs["private"][1] and "they run as root" in runs["private"][1]
+    assert "could not read Python or its packages" in runs["private"][1]
+
+
+UNREADABLE = '''
+import sys
+from pathlib import Path
+from grader.errors import InfrastructureError
+from grader.learner.session import LearnerSession
+from grader.learner.zygote import Zygote
+
+with Zygote() as zygote:
+    try:
+        with LearnerSession(zygote, Path(sys.argv[1]), module_name="lesson1_warmup",
+                            isolate=True) as session:
+            session.run("lesson1_warmup:call", label="x", seed=1, name="x", args=[])
+    except InfrastructureError as error:
+        print(error)
+'''
+
+
+@pytest.mark.slow
+def test_a_learner_that_could_not_import_as_its_own_user_stops_with_the_fix(
+        tmp_path: Path, work: Path) -> None:
+    """Asked to isolate anyway, a learner process that finds a folder it imports from closed to
+    its user stops before any learner code runs, naming the folder and the fix."""
+    private = tmp_path / "private-site"
+    private.mkdir(mode=0o700)
+    (work / "lesson1_warmup.py").write_text("def x():\n    return 1\n")
+    env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(work),
+           "PYTHONPATH": f"{REPO}:{private}", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = without_namespaces([sys.executable, "-c", UNREADABLE,
+                               str(work / "lesson1_warmup.py")], env=env, cwd=work)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"cannot read {private}" in done.stdout and "every user may read" in done.stdout

@@ -129,8 +129,11 @@ class Capabilities:
 
     root: bool
     namespaces: bool
-    #: root may change to a learner's user id (needs CAP_SETUID, not namespaces)
+    #: root may change to a learner's user id (needs CAP_SETUID, not namespaces), and that
+    #: user can read Python and what it imports
     own_user: bool = False
+    #: root could change user, but that user cannot read Python or its packages
+    unreadable_python: bool = False
 
     @property
     def isolated(self) -> bool:
@@ -160,6 +163,9 @@ class Capabilities:
             "the grader does not run as root and this machine does not let ordinary users "
             "create user namespaces (a container, or a kernel setting such as "
             "kernel.apparmor_restrict_unprivileged_userns)")
+        if self.unreadable_python:
+            why += (" and a learner's own user could not read Python or its packages here "
+                    "(install them where every user may read them, e.g. /opt)")
         who = "root" if self.root else "the grader's own user"
         return (f"learner processes are NOT isolated from files and network: {why}; they run "
                 f"as {who}, so they can read whatever the grader reads (hidden checks "
@@ -200,8 +206,19 @@ def capabilities() -> Capabilities:
         os.setresgid(FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT)
         os.setresuid(FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT)
 
-    return Capabilities(root=root, namespaces=_succeeds(namespaces),
-                        own_user=root and _succeeds(own_user))
+    def own_user_reads_python() -> None:
+        # as the zygote will import (``-P``: not this process's script folder or cwd), listed
+        # as root sees them
+        entries = sys.path if sys.flags.safe_path else sys.path[1:]
+        needed = [str(p) for p in {*_protected(), *_import_folders(entries)} if p.is_dir()]
+        own_user()
+        _check_readable(needed)
+
+    isolated = _succeeds(namespaces)
+    changes_user = root and _succeeds(own_user)
+    reads = changes_user and (isolated or _succeeds(own_user_reads_python))
+    return Capabilities(root=root, namespaces=isolated, own_user=reads,
+                        unreadable_python=changes_user and not reads)
 
 
 def _succeeds(attempt: Callable[[], None]) -> bool:
@@ -236,15 +253,16 @@ def _protected() -> list[Path]:
     return [folder.resolve() for folder in folders]
 
 
-def _import_folders() -> list[Path]:
-    """Every folder this process imports from (PYTHONPATH, the site folders an environment's
-    ``.pth`` files add: an image's own packages, wherever they live), except the course's own
-    root and its ancestors (the grader package is kept on its own; solutions lie beside it)."""
+def _import_folders(entries: list[str] | None = None) -> list[Path]:
+    """Every folder this process imports from (``entries``, by default ``sys.path``: PYTHONPATH,
+    the site folders an environment's ``.pth`` files add, an image's own packages, wherever
+    they live), except the course's own root and its ancestors (the grader package is kept on
+    its own; solutions lie beside it)."""
     import grader
 
     course = Path(grader.__file__).resolve().parents[1]
     found = []
-    for entry in sys.path:
+    for entry in sys.path if entries is None else entries:
         if not entry or not os.path.isdir(entry):
             continue
         path = Path(entry).resolve()
@@ -361,8 +379,9 @@ def enter(policy: Policy, workdir: str, parent: int) -> None:
     workdir = os.path.realpath(workdir)  # mounts go on real paths (a symlinked /tmp, TMPDIR)
     keep = sorted({*policy.keep, *map(str, _protected()), *map(str, _import_folders()), workdir})
     if own_user and not policy.namespaces:
+        needed = [k for k in keep if os.path.isdir(k)]  # as root sees them
         _become(policy.uid, workdir, parent)
-        _check_readable([k for k in keep if os.path.isdir(k)])
+        _check_readable(needed)
         _learner_environment(workdir)
         return
     if own_user:
