@@ -31,7 +31,7 @@ MAX_SUBMISSION_BYTES = 2 * 2**20
 @functools.cache
 def machine_capabilities() -> sandbox.Capabilities:
     """What isolation this machine allows (probed once per grader process)."""
-    return sandbox.capabilities()
+    return sandbox.machine()
 
 
 def read_submission(path: Path, *, follow_links: bool = True) -> bytes:
@@ -132,8 +132,8 @@ def grade_submission(
     if callable(prepare):
         prepare()  # e.g. load the lesson's data: missing data stops here, not in every check
     zygote.wait_ready()  # a machine problem (no TensorFlow, no GPU) stops here, not per check
-    if isolate is None:
-        isolate = machine_capabilities().isolated
+    if isolate is None:  # namespaces, or at least a user id of the learner's own
+        isolate = machine_capabilities().protected
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
         total_timeout=total_timeout, isolate=isolate, logical_devices=lesson.logical_devices,

@@ -12,12 +12,15 @@ the wheel from the zip, which the autograder checks by its digest.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +33,7 @@ from grader.notebooks.extract import notebook_module
 from grader.results import CheckResult, GradingResults
 from tests.conftest import REPO, VARIANTS, expected_failures, untouched_stub
 from tests.test_cli import ENV, GRADE
+from tests.test_no_namespaces import without_namespaces
 
 SETUP_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 600
@@ -75,9 +79,19 @@ def check_schema(document: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The zip built by the CLI, unpacked, and set up offline into a fresh environment."""
-    base = tmp_path_factory.mktemp("gradescope")
+def autograder() -> Iterator[dict]:
+    """The zip built by the CLI, unpacked, and set up offline into a fresh environment, in a
+    folder every user may enter (as /autograder and /opt are on Gradescope: the learner's own
+    user must reach the environment, not the autograder's private folders)."""
+    base = Path(tempfile.mkdtemp(prefix="grade-gradescope-"))
+    base.chmod(0o755)
+    try:
+        yield _set_up(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _set_up(base: Path) -> dict:
     zip_path = base / "autograder.zip"
     started = time.monotonic()
     hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
@@ -129,8 +143,10 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "build_s": build_s, "setup_s": setup_s}
 
 
-def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tuple[dict, Path]:
-    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json."""
+def run_autograder(autograder: dict, name: str, files: dict[str, bytes], *,
+                   namespaces: bool = True) -> tuple[dict, Path]:
+    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json.
+    ``namespaces`` False: as root without CAP_SYS_ADMIN (a container without namespaces)."""
     root = autograder["base"] / f"root-{name}"
     shutil.copytree(autograder["source"], root / "source")
     (root / "submission").mkdir()
@@ -140,8 +156,11 @@ def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tupl
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope
     env = {**autograder["env"], "AUTOGRADER_ROOT": str(root)}
     started = time.monotonic()
-    done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if namespaces:
+        done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    else:
+        done = without_namespaces([str(root / "run_autograder")], env=env, cwd=Path("/"))
     autograder.setdefault("runs", {})[name] = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((root / "results" / "results.json").read_text())
@@ -285,6 +304,93 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
     assert document["score"] == sum(t["max_score"] for t in ours) > 0
     assert all(t["status"] == "passed" for t in ours)
     assert "forged" not in document["output"]
+
+
+DAEMON = """
+import glob as _glob, json as _json, os as _os, time as _time
+_root = {root!r}
+_found = []
+for _pattern in (_root + "/**/*.py", "/tmp/grade-hidden-*/**/*.py"):
+    for _path in _glob.glob(_pattern, recursive=True):
+        try:
+            with open(_path) as _handle:
+                _found.append(_path + ": " + _handle.read())
+        except OSError:
+            pass
+if _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        with open({marker!r}, "w") as _handle:
+            _handle.write(str(_os.getpid()))
+        _results = _root + "/results/results.json"
+        for _ in range(3000):
+            try:
+                with open(_results) as _handle:
+                    _document = _json.load(_handle)
+                for _test in _document["tests"]:
+                    _test["score"] = _test.get("max_score", 0)
+                    _test["status"] = "passed"
+                _document["score"] = sum(_t["score"] for _t in _document["tests"])
+                with open(_results, "w") as _handle:
+                    _json.dump(_document, _handle)
+            except (OSError, ValueError, KeyError):
+                pass
+            _time.sleep(0.1)
+    _os._exit(0)
+
+
+def fibonacci(n):
+    raise RuntimeError("found: " + " | ".join(_found))
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh") or not shutil.which("unshare"),
+                    reason="needs root, capsh (libcap2-bin) and unshare to take namespaces away "
+                           "(as in CI)")
+def test_without_namespaces_a_daemon_neither_forges_results_nor_reads_checks(
+        autograder: dict) -> None:
+    """Gradescope without namespaces (root without CAP_SYS_ADMIN): the lesson 1 stub plus a
+    detached daemon that waits for results.json to rewrite it, and a walk of the disk for the
+    hidden checks raised in a visible test's message, earn exactly what the stub alone earns;
+    the daemon is dead when run_autograder returns, and the results say what isolation held."""
+    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text()
+    honest, _ = run_autograder(autograder, "stub-no-namespaces",
+                               {"lesson1_warmup.py": stub.encode()}, namespaces=False)
+    marker = Path(tempfile.gettempdir()) / f"grade-daemon-{os.getpid()}"
+    root = autograder["base"] / "root-daemon"
+    attack = stub + DAEMON.format(root=str(root), marker=str(marker))
+    try:
+        document, where = run_autograder(autograder, "daemon",
+                                         {"lesson1_warmup.py": attack.encode()},
+                                         namespaces=False)
+        assert where == root and marker.exists(), "the daemon did start"
+        daemon = int(marker.read_text())
+        time.sleep(2)  # time enough for a live daemon to rewrite the verdict
+        assert not _alive(daemon)
+        final = json.loads((root / "results" / "results.json").read_text())
+    finally:
+        marker.unlink(missing_ok=True)
+    assert final == document
+    assert document["score"] == honest["score"] == 0
+    assert scores_by_check(document) == scores_by_check(honest)
+    text = json.dumps(document)
+    assert "raised RuntimeError" in text  # the attack's message did come back, empty-handed
+    if WITH_HIDDEN:
+        assert "def test_hidden_fibonacci_twenty(" not in text
+    assert "def make_counter" not in text  # nor the submission as received or staged
+    for folder in ("source", "results", "submission", "grading"):
+        assert (root / folder).stat().st_mode & 0o777 == 0o700
+    notes = next(t["output"] for t in document["tests"] if t["name"] == DETAILS)
+    assert "run as a user of their own" in notes and "NOT isolated" in notes
 
 
 @pytest.mark.slow
@@ -501,3 +607,17 @@ def test_a_zip_for_lessons_without_mnist_builds_offline_without_it(tmp_path: Pat
                               "--lessons", "1,3"], env=env, cwd=tmp_path, capture_output=True,
                              text=True, timeout=300)
     assert refused.returncode == 2 and "MNIST" in refused.stderr  # lesson 3 does need it
+def test_the_notes_say_plainly_what_isolation_holds() -> None:
+    """The results' hidden test carries the sandbox's state: without namespaces, what the
+    learner's own user still protects, and where nothing does, that the hidden checks and the
+    results are within the learner's reach."""
+    from grader.learner.sandbox import Capabilities
+
+    own_user = Capabilities(root=True, namespaces=False, own_user=True).explain()
+    assert "run as a user of their own" in own_user and "NOT isolated" in own_user
+    for nothing in (Capabilities(root=False, namespaces=False),
+                    Capabilities(root=True, namespaces=False, own_user=False)):
+        text = nothing.explain()
+        assert "NOT isolated" in text and "hidden checks included" in text
+        assert "results included" in text
+    assert "NOT" not in Capabilities(root=True, namespaces=True, own_user=True).explain()

@@ -73,7 +73,8 @@ def _as_nobody(args: list[str], *, home: Path,
     else:
         script.append(f'exec {setpriv} "$@"')
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "COLUMNS": "100", "NO_COLOR": "1",
-           "TERM": "dumb", "LANG": "C.UTF-8", "PWNED_TAG": "pwned-unprivileged"}
+           "TERM": "dumb", "LANG": "C.UTF-8", "PWNED_TAG": "pwned-unprivileged",
+           "PYTHONPATH": str(REPO)}  # this checkout's grader, wherever the venv points
     return subprocess.run(
         ["unshare", "--mount", "sh", "-c", "\n".join(script), "sh", *args],
         capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env, cwd=home,

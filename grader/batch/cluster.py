@@ -28,6 +28,7 @@ from typing import Any
 from grader.batch.replies import BadReply, results_of
 from grader.batch.scheduling import Done, Job, Limits
 from grader.errors import InfrastructureError, SetupError, UsageError
+from grader.hidden import hidden_folders
 
 INSTALL = ('grade batch --scheduler needs Dask distributed: pip install -e ".[cluster]" '
            '(or pip install "distributed>=2024.1")')
@@ -187,6 +188,8 @@ def run(
                     "filename": job.path.name, "path": str(job.path),
                     "source": read_submission(job.path), "timeout": limits.call_s,
                     "total_timeout": limits.total_s,
+                    # the hidden checks' folders here: hidden too on a worker of this machine
+                    "hide": [str(folder) for folder in hidden_folders()],
                 }
                 send(job, payload, 1, set())
 

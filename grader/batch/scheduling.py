@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.curriculum import Lesson
+from grader.hidden import hidden_folders
 
 WORKER_STOP_WAIT_S = 5.0
 
@@ -95,7 +96,10 @@ class WorkerProcess:
         request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": limits.call_s,
                    "total_timeout": limits.total_s,
                    "checks": str(job.checks) if job.checks is not None else None,
-                   "seed_salt": job.seed_salt}
+                   "seed_salt": job.seed_salt,
+                   # every folder of hidden checks this process knows (the instructor's, its
+                   # snapshot): the worker's sandbox hides them all, not only its own copy
+                   "hide": [str(folder) for folder in hidden_folders()]}
         try:
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()

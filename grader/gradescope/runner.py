@@ -28,6 +28,10 @@ from typing import Any
 CONFIG_NAME = "autograder.json"
 FAULT_LOG = "grader-fault.log"
 STAGING = "grading"  # ROOT/grading/: the files as graded (a notebook's extracted code)
+RESULTS = "results"
+#: ROOT's folders that learner code must neither read nor write: the zip (hidden checks, data),
+#: the verdict, the submission as received and as graded
+PRIVATE = ("source", RESULTS, "submission", STAGING)
 
 
 class GraderFault(Exception):
@@ -75,6 +79,22 @@ def check_install(source: Path) -> int:
     print(f"setup.sh: grader {version}, TensorFlow {tf.__version__}; "
           f"{machine_capabilities().explain()}")
     return 0
+
+
+def protect(root: Path) -> None:
+    """Make ROOT's private folders root's alone (owner root, mode 0700), so a learner process
+    running as a user of its own (see :mod:`grader.learner.sandbox`) can neither read the hidden
+    checks nor write results.json, even where the container allows no namespaces to hide them.
+    Not root: nothing to do (the learner then runs as this same user, as the notes say)."""
+    if os.geteuid() != 0:
+        return
+    for name in PRIVATE:
+        folder = root / name
+        if name in (RESULTS, STAGING):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.is_dir():
+            os.chown(folder, 0, 0, follow_symlinks=False)
+            folder.chmod(0o700)
 
 
 def grade(root: Path) -> dict[str, Any]:
@@ -209,16 +229,22 @@ def run_autograder(root: Path) -> int:
 
     started = time.monotonic()
     try:
+        protect(root)
         document = grade(root)
         document["execution_time"] = round(time.monotonic() - started, 3)
     except Exception:  # the one place that turns any fault into a results.json
         detail = traceback.format_exc()
         print(detail)  # stdout: hidden from students (stdout_visibility), shown to instructors
         with contextlib.suppress(OSError):
-            (root / FAULT_LOG).write_text(detail, encoding="utf-8")
+            write_atomic(root / FAULT_LOG, detail)
         received = [p.name for p in submitted_files(root / "submission")]
         document = results.fault(time.monotonic() - started, detail, received=received)
-    write_atomic(root / "results" / "results.json", json.dumps(document, indent=2) + "\n")
+    if os.geteuid() == 0:  # nothing a learner started outlives grading, whatever happened
+        from grader.learner.sandbox import sweep_unclaimed
+
+        with contextlib.suppress(OSError):
+            sweep_unclaimed()
+    write_atomic(root / RESULTS / "results.json", json.dumps(document, indent=2) + "\n")
     return 0
 
 
