@@ -369,10 +369,24 @@ def test_dream_step_clips(learner, rng, seed):
                  "the new image with tf.clip_by_value(image, -1.0, 1.0)")
         image = case["image"].astype(np.float64)
         step = case["step_size"] * _normalised(_gradient(image, case["layers"]))
-        negative = [np.mean(np.clip(image + sign * step, -1, 1) < -0.1) for sign in (1, -1)]
+        # A clip to other bounds shows as a side of [-1, 1] the result never reaches, where the
+        # grader's own step (ascent or descent: the direction is another check's) reaches it.
+        moved = [np.clip(image + sign * step, -1, 1) for sign in (1, -1)]
+        negative = [np.mean(m < -0.1) for m in moved]
+        positive = [np.mean(m > 0.1) for m in moved]
         if low >= 0.0 and min(negative) > 0.1:
             fail(f"{call} returned no negative values: the images are in [-1, 1]; clip to "
                  "[-1, 1], not to [0, 1]")
+        if high <= 0.0 and min(positive) > 0.1:
+            fail(f"{call} returned no positive values: the images are in [-1, 1]; clip to "
+                 "[-1, 1], not to [-1, 0]")
+        for bound, reached in ((-1.0, low), (1.0, high)):
+            wanted = min(float(np.min(m) if bound < 0 else np.max(m)) * np.sign(bound)
+                         for m in moved)
+            if wanted > 0.5 and reached * np.sign(bound) < wanted - 0.25:
+                fail(f"{call} returned values from {low:.3f} to {high:.3f}, where the step "
+                     f"reaches {bound * wanted:+.3f}: clip to [-1, 1] exactly, "
+                     "tf.clip_by_value(image, -1.0, 1.0)")
 
 
 @check(
