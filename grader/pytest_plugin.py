@@ -17,7 +17,8 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ from grader.errors import GraderError
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
 from grader.learner.session import LearnerSession, displayable
 from grader.results import ERROR, FAILED, PASSED, CheckResult
+
+if TYPE_CHECKING:
+    from grader.curriculum import Lesson
 
 GRADER_FAILED = "the grader failed on this check: tell your instructor (this is not your fault)"
 
@@ -44,8 +48,11 @@ class GradingPlugin:
         lesson_stem: str,
         session: LearnerSession,
         on_result: Callable[[CheckResult], None] | None = None,
+        *,
+        lesson: Lesson | None = None,
     ) -> None:
         self.lesson_stem = lesson_stem
+        self.lesson = lesson
         self.session = session
         self.on_result = on_result
         self.results: dict[str, CheckResult] = {}
@@ -53,6 +60,19 @@ class GradingPlugin:
         self.import_failure: LearnerImportFailed | None = None
         self.infrastructure_error: GraderError | None = None
         self._started: dict[str, float] = {}
+
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: Any) -> Any:
+        """The lesson's checks as the course package imported them (``<course>.<stem>.checks``,
+        relative imports working), not a second copy under a name pytest makes up."""
+        if self.lesson is None or module_path.resolve() != self.lesson.check_path.resolve():
+            return None
+        lesson = self.lesson
+
+        class LessonChecks(pytest.Module):
+            def _getobj(self) -> Any:
+                return lesson.module()
+
+        return LessonChecks.from_parent(parent, path=module_path)
 
     def _seed_of(self, item: pytest.Item) -> int:
         return seed_for(f"{self.lesson_stem}::{item.name}")

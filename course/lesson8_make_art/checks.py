@@ -53,7 +53,7 @@ def prepare() -> None:
 @cache
 def _models() -> dict[str, Any]:
     quiet_keras()
-    from grader.lessons.lesson8_make_art import network
+    from . import network
 
     return {"dream": network.dream_model(), "flat": network.flat_model()}
 

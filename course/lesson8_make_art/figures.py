@@ -120,7 +120,7 @@ def make(solution, out: Path, split) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from grader.lessons.lesson8_make_art import network
+    from . import network
     from grader.sitebuild.plot import figure, save
 
     keras.utils.set_random_seed(8)

@@ -1,9 +1,10 @@
 """The grader version a result is keyed by: the release plus a digest of the code that grades.
 
 A result stays valid while neither the grader's release nor the code that judges that lesson
-changes: the lesson's checks and probes (not its figures), and the shared grading
-machinery. Changing lesson 3's
-checks re-grades lesson 3 only; changing the learner process re-grades everything.
+changes: every file of the lesson's folder in the course that can change a verdict (its checks,
+probes, reference helpers and data: not its notes or figures), the course manifest, and the
+shared grading machinery. Changing lesson 3's checks re-grades lesson 3 only; changing the
+learner process re-grades everything.
 """
 
 from __future__ import annotations
@@ -23,9 +24,18 @@ def _grading_files(lesson: Lesson) -> list[Path]:
     shared = [p for p in _PACKAGE.glob("*.py") if p.name not in _NOT_GRADING]
     for folder in ("learner", "data"):
         shared += (_PACKAGE / folder).glob("*.py")
-    shared += [_PACKAGE / "lessons" / "pytest.ini", _PACKAGE / "lessons" / "__init__.py"]
-    own = [lesson.folder / "__init__.py", lesson.check_path, lesson.folder / "probes.py"]
-    return sorted({p for p in shared + own if p.is_file()})
+    shared += [_PACKAGE / "pytest.ini"]
+    return sorted({p for p in shared if p.is_file()})
+
+
+_NOT_VERDICT = {"notes.md", "figures.py"}  # what the site shows, not what grades
+
+
+def _course_files(lesson: Lesson) -> list[Path]:
+    """The lesson folder's files that can change a verdict, and the course manifest."""
+    own = [p for p in lesson.folder.rglob("*") if p.is_file() and p.name not in _NOT_VERDICT
+           and "__pycache__" not in p.parts and not p.name.endswith((".pyc", ".png"))]
+    return sorted([*own, lesson.course.manifest])
 
 
 @cache
@@ -35,4 +45,7 @@ def grader_version(lesson: Lesson) -> str:
     for path in _grading_files(lesson):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    for path in _course_files(lesson):
+        digest.update(b"course/" + path.relative_to(lesson.course.grading_dir).as_posix().encode()
+                      + b"\0" + path.read_bytes() + b"\0")
     return f"{grader.__version__}+{digest.hexdigest()[:10]}"
