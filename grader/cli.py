@@ -50,15 +50,68 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _course_lessons() -> tuple:
+    """The served course's lessons, or none when there is no course here (new-course)."""
     from grader.curriculum import lessons
 
+    try:
+        return lessons()
+    except GraderError:
+        return ()
+
+
+def _take_course(argv: list[str]) -> list[str]:
+    """Serve the course of ``--course DIR`` (anywhere on the line); the other arguments."""
+    from grader import course
+
+    rest, index = [], 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--course" or arg.startswith("--course="):
+            value = arg.partition("=")[2] if "=" in arg else None
+            if value is None:
+                if index + 1 >= len(argv):
+                    raise UsageError("--course needs a folder: --course DIR (a course folder, "
+                                     "one holding course/course.toml)")
+                value = argv[index + 1]
+                index += 1
+            course.use(Path(value))
+        else:
+            rest.append(arg)
+        index += 1
+    return rest
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="grade",
         description="Grade your TensorFlow course exercises. Start with: grade lesson1",
     )
     parser.add_argument("--version", action="version", version=f"grade {__version__}")
+    parser.add_argument("--course", metavar="DIR", help="the course folder (one holding "
+                        "course/course.toml; default: found from the current folder up); "
+                        "accepted by every command")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    new_course = commands.add_parser(
+        "new-course", help="authors: make a course folder with one example lesson")
+    new_course.add_argument("folder", type=Path, metavar="DIR", help="the course's new folder")
+    new_course.add_argument("--title", help="the course's title (default: from DIR's name)")
+    new_lesson = commands.add_parser(
+        "new-lesson", help="authors: scaffold a lesson (solution, stub, notes, checks)")
+    new_lesson.add_argument("name", metavar="NAME", help="lessonN_topic, e.g. lesson2_embeddings")
+    new_lesson.add_argument("--title", required=True, help="the lesson's title")
+    check_course = commands.add_parser(
+        "check-course", help="authors: check the course (stubs, checks, solutions, notes)")
+    check_course.add_argument("--lessons", metavar="1,2,...", help="only these lessons")
+    check_course.add_argument("--quick", action="store_true",
+                              help="only the checks that need no grading (seconds)")
+    release = commands.add_parser(
+        "release", help="authors: write what students get (no solutions, no hidden checks)")
+    release.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="the student repository's folder (new or empty)")
+    release.add_argument("--without-reference", action="store_true",
+                         help="keep the reference helpers (reference.py) out of the release")
+    release.add_argument("--force", action="store_true", help="replace a non-empty --out")
     commands.add_parser("list", help="lessons, their files, and your best scores")
     reset = commands.add_parser(
         "reset", help="put a lesson's untouched stub back (your file is kept as a backup)")
@@ -130,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "instructor's source notebooks")
     notebooks.add_argument("--lessons", metavar="1,2,...",
                            help="lessons to write (default: every lesson)")
-    for lesson in lessons():
+    for lesson in _course_lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
         )
@@ -157,12 +210,31 @@ def _parser() -> argparse.ArgumentParser:
 def _run(argv: list[str], console: Console) -> int:
     from grader.curriculum import find_lesson
 
+    argv = _take_course(argv)
     if argv and argv[0].startswith("lesson") and not argv[0].startswith("-"):
         find_lesson(argv[0])  # an unknown lesson gets a clear one-line error
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
         return 2
+    if args.command == "new-course":
+        from grader.commands import new_course
+
+        return new_course.main(folder=args.folder, console=console, title=args.title)
+    if args.command == "new-lesson":
+        from grader.commands import new_lesson
+
+        return new_lesson.main(name=args.name, title=args.title, console=console)
+    if args.command == "check-course":
+        from grader.commands import check_course
+
+        return check_course.main(console=console, chosen=_lesson_list(args.lessons),
+                                 quick=args.quick)
+    if args.command == "release":
+        from grader.commands import release
+
+        return release.main(out=args.out, console=console,
+                            with_reference=not args.without_reference, force=args.force)
     if args.command == "list":
         from grader.commands import listing
 

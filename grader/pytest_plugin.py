@@ -53,6 +53,9 @@ class GradingPlugin:
     ) -> None:
         self.lesson_stem = lesson_stem
         self.lesson = lesson
+        # Without reference helpers (a release that keeps them out) a check runs the learner's
+        # own versions of the functions it ``uses``, and blames them when they fail.
+        self.has_reference = lesson is None or (lesson.folder / "reference.py").is_file()
         self.session = session
         self.on_result = on_result
         self.results: dict[str, CheckResult] = {}
@@ -92,7 +95,8 @@ class GradingPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.nodeid] = time.monotonic()
         info = check_info(getattr(item, "function", None))
-        self.session.substitutes = info.uses if info is not None else ()
+        self.session.substitutes = info.uses if info is not None and self.has_reference else ()
+        self.session.current_check = info.id if info is not None else ""
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         self.session.substitutes = ()
@@ -120,7 +124,8 @@ class GradingPlugin:
 
     def _blame_dependencies(self, info: CheckInfo, result: CheckResult) -> None:
         """Say first that a composition failed because a function it runs fails its own checks."""
-        broken = [name for name in info.depends
+        runs = (*info.depends, *(() if self.has_reference else info.uses))
+        broken = [name for name in runs
                   if name in self.failed_functions and name not in info.grades]
         if not broken or result.status == ERROR or self.import_failure is not None:
             return

@@ -107,6 +107,7 @@ def grade_submission(
     call_timeout: float | None = None,
     total_timeout: float | None = None,
     hidden: HiddenChecks | None = None,
+    replies: list | None = None,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
 
@@ -114,7 +115,8 @@ def grade_submission(
     ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them
     (default: the course manifest's, else the grader's defaults).
     ``hidden``: an instructor's hidden checks; the lesson's run after its own checks, their
-    results marked with their module's visibility.
+    results marked with their module's visibility. ``replies``: a list that receives every
+    probe answer as ``(check id, probe, value)`` (for ``grade check-course``).
     """
     started = time.monotonic()
     call_timeout = call_timeout or lesson.call_timeout or DEFAULT_CALL_TIMEOUT_S
@@ -143,6 +145,7 @@ def grade_submission(
         course_package=lesson.course.package,
     ) as session:
         session.on_progress = on_progress
+        session.replies = replies
         plugin = GradingPlugin(lesson.stem, session, on_result, lesson=lesson)
         with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
             paths = materialized_paths(hidden, lesson) if extra and hidden else []

@@ -101,6 +101,9 @@ class LearnerSession:
         self.on_progress: ProgressCallback | None = None
         # Exercise functions replaced by the grader's reference versions for the running check.
         self.substitutes: tuple[str, ...] = ()
+        # The running check's id, and (when a list) every probe answer, for `grade check-course`.
+        self.current_check = ""
+        self.replies: list[tuple[str, str, Any]] | None = None
 
     # -- public ---------------------------------------------------------------------------
 
@@ -131,10 +134,13 @@ class LearnerSession:
             error = reply.get("error") if type(reply.get("error")) is dict else {}
             raise LearnerRaised(str(error.get("where") or label), error)
         try:
-            return wire.from_wire(reply.get("value"))
+            value = wire.from_wire(reply.get("value"))
         except wire.WireError as exc:
             self._kill()
             raise LearnerProtocolError(label, str(exc)) from None
+        if self.replies is not None:
+            self.replies.append((self.current_check, probe, value))
+        return value
 
     def close(self) -> None:
         """Stop the learner process and delete its folder."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -57,9 +56,11 @@ class MadeFigure:
 
 def recipe(stem: str) -> ModuleType | None:
     """The recipe module of a lesson, or None when the lesson has no figures."""
-    if not (_HERE.parent / "lessons" / stem / "figures.py").is_file():
+    from grader.curriculum import find_lesson, lesson_part
+
+    if not (find_lesson(stem).folder / "figures.py").is_file():
         return None
-    return importlib.import_module(f"grader.lessons.{stem}.figures")
+    return lesson_part(stem, "figures")
 
 
 def mnist_available() -> bool:
@@ -151,7 +152,7 @@ def _fill_cache(
                 made.append((figure, None))
             else:
                 raise SiteError(
-                    f"grader/lessons/{job.stem}/figures.py did not make {figure.name}.png"
+                    f"course/{job.stem}/figures.py did not make {figure.name}.png"
                 )
         results[job.stem] = made
         for other in job.folder.parent.iterdir():  # drop figures of older solutions
@@ -170,7 +171,10 @@ def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path,
         {"stem": job.stem, "solution": str(job.solution), "out": str(job.folder)}
         for job in jobs
     ]
+    from grader.course import ENV_VAR, active_root
+
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env[ENV_VAR] = str(active_root())  # the worker makes the figures of this very course
     log = cache / "worker.log"
     command = [sys.executable, "-m", "grader.sitebuild._figure_worker", json.dumps(spec)]
     if mnist:
