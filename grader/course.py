@@ -220,3 +220,39 @@ def ensure_package(course: Course) -> str:
         module.__path__ = [str(course.grading_dir)]
         sys.modules[name] = module
     return name
+
+
+_SKIPPED_PARTS = {"__pycache__", ".pytest_cache"}
+
+
+def grading_files(course: Course, stems: list[str] | None = None) -> dict[str, bytes]:
+    """The files that grade ``course`` (or its lessons ``stems``) as content: the manifest and
+    every file of each lesson's folder, by path relative to the course folder. This is how the
+    course travels to a Dask worker or into a Gradescope autograder."""
+    files = {MANIFEST.as_posix(): course.manifest.read_bytes()}
+    for entry in course.entries:
+        if stems is not None and entry.stem not in stems:
+            continue
+        folder = course.grading_dir / entry.stem
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(course.root)
+            if path.is_file() and not _SKIPPED_PARTS & set(relative.parts) \
+                    and path.suffix != ".pyc":
+                files[relative.as_posix()] = path.read_bytes()
+    return files
+
+
+def write_course(files: dict[str, bytes], folder: Path) -> Path:
+    """Write :func:`grading_files`' content under ``folder`` (relative paths inside it only);
+    return ``folder``, now a course folder."""
+    from pathlib import PurePosixPath
+
+    for name, data in files.items():
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts or \
+                relative.parts[0] != "course":
+            raise ValueError(f"course file {name!r}: not a path inside course/")
+        target = folder.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return folder
