@@ -13,8 +13,7 @@ that comes back, here in the trusted process::
 - :func:`call`: the return value (arrays as :class:`~grader.learner.wire.Array`);
 - :func:`traced_graph`: the value and the op types of the ``tf.function`` graph it traces;
 - :func:`keras_model`: the returned Keras model, rebuilt here through the allow-list
-  (:func:`grader.keras_models.rebuild_model`: a :class:`~grader.keras_models.ModelRejected`
-  when it cannot be);
+  (:func:`grader.keras_models.rebuild_model`; a model it cannot rebuild fails the check);
 - :func:`written_files`: the value and the files the call wrote in a fresh folder.
 
 The learner side is :mod:`grader.learner.generic_probes`; a lesson's own ``probes.py`` stays
@@ -27,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.graphs import op_types
+from grader.check import CheckFailed
+from grader.graphs import GraphError, op_types
 from grader.learner.wire import Array
 
 _SHORT = 40
@@ -68,20 +68,25 @@ def traced_graph(learner: Any, name: str, *args: Any, seed: int, tensors: bool =
     answer = _run(learner, "trace", name, args, kwargs, seed, label, timeout, tensors=tensors)
     graph = answer.get("graph") if type(answer) is dict else None
     if not isinstance(graph, Array) or graph.dtype != "uint8":
-        from grader.graphs import GraphError
-
-        raise GraphError(f"no graph came back from tracing {name}")
-    return answer.get("value"), op_types(graph.array.tobytes())
+        raise CheckFailed(f"no graph came back from tracing {name}: is it a TensorFlow "
+                          "computation?")
+    try:
+        return answer.get("value"), op_types(graph.array.tobytes())
+    except GraphError as error:
+        raise CheckFailed(f"the graph traced from {name} cannot be read ({error})") from None
 
 
 def keras_model(learner: Any, name: str, *args: Any, seed: int, label: str | None = None,
                 timeout: float | None = None, **kwargs: Any) -> Any:
     """The ``keras.Model`` that ``name(*args, **kwargs)`` returns, rebuilt in this process
     from its config and weights through the allow-list of standard layers."""
-    from grader.keras_models import rebuild_model
+    from grader.keras_models import ModelRejected, rebuild_model
 
     description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout)
-    return rebuild_model(description)
+    try:
+        return rebuild_model(description)
+    except ModelRejected as error:
+        raise CheckFailed(f"{name}: {error}") from None
 
 
 def written_files(learner: Any, name: str, *args: Any, seed: int, folder_arg: str = "logdir",

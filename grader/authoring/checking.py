@@ -189,9 +189,15 @@ def check_course(lessons: list[Lesson], *, grade: Callable[..., Any] | None,
         results = grade(lesson, lesson.solution_path, replies=replies)
         for check in results.checks:
             if not check.passed:
+                why = check.message[:160]
+                if check.grader_traceback:  # the check itself broke: say where, for its author
+                    lines = check.grader_traceback.strip().splitlines()
+                    where = [line.strip() for line in lines if line.strip().startswith("File ")]
+                    why = f"the check raised {lines[-1][:160]}" + (
+                        f" at {where[-1][5:]}" if where else "")
                 report.problems.append(
-                    f"{lesson.name}: the solution fails test_{check.id} ({check.message[:160]})"
-                    ": fix the solution or the check")
+                    f"{lesson.name}: the solution fails test_{check.id} ({why}): fix the "
+                    "solution or the check")
         found, declared = reported_problems(lesson, replies)
         report.problems += found
         report.reported += declared
