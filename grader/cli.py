@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         "batch", help="instructors: grade a class folder into a gradebook, exports and feedback"
     )
     batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                       help="one folder per student holding lesson files (alice/lesson1_warmup.py)")
+                       help="one folder per student holding lesson files (alice/lesson1_basics.py)")
     batch.add_argument("--out", type=Path, required=True, metavar="OUT",
                        help="folder for gradebook.db, grades.csv, summary.md and students/")
     batch.add_argument("--lessons", metavar="1,2,...",

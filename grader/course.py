@@ -176,6 +176,8 @@ def use(root: Path | None) -> None:
     from grader.curriculum import lessons
 
     if root is None:
+        if "root" in _chosen and os.environ.get(ENV_VAR) == str(_chosen["root"]):
+            del os.environ[ENV_VAR]
         _chosen.pop("root", None)
     else:
         course = load(root)

@@ -25,7 +25,7 @@ class Lesson:
     """One lesson: its number, file stem, and the course it belongs to."""
 
     number: int
-    stem: str  # "lesson1_warmup": the exercise file is exercises/<stem>.py
+    stem: str  # "lesson1_basics": the exercise file is exercises/<stem>.py
     course: Course
 
     @property

@@ -3,7 +3,7 @@
 Layouts are tried in order; the first that recognises the folder wins: nbgrader's
 ``submitted/<student>/<assignment>/*.ipynb`` (SUBMISSIONS is the nbgrader course folder or its
 ``submitted/``; each notebook's code is extracted into a lesson ``.py``), else one folder per
-student holding lesson files named as in ``exercises/`` (``alice/lesson1_warmup.py``). A layout
+student holding lesson files named as in ``exercises/`` (``alice/lesson1_basics.py``). A layout
 only has to say which file (or extracted code) stands for a student's lesson.
 """
 
@@ -113,7 +113,7 @@ def nbgrader_submitted(root: Path) -> Path | None:
 
 
 def notebook_lesson(assignment: str, notebook: str) -> Lesson | None:
-    """The lesson a notebook stands for: by its name (``lesson1_warmup.ipynb``), else by its
+    """The lesson a notebook stands for: by its name (``lesson1_basics.ipynb``), else by its
     assignment's (``lesson1``, ``1`` or the stem)."""
     for name in (notebook, assignment):
         try:

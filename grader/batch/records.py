@@ -41,7 +41,7 @@ class LessonRecord:
     """The outcome of one student × lesson."""
 
     student: str
-    lesson: str  # the lesson's stem, e.g. "lesson1_warmup"
+    lesson: str  # the lesson's stem, e.g. "lesson1_basics"
     status: str
     sha256: str | None  # None when there is no file
     grader_version: str

@@ -30,7 +30,7 @@ GENERIC_PROBES = "grader.learner.generic_probes"
 
 
 def probe_address(probe: str, course_package: str) -> str:
-    """``"lesson2_linear_regression:predict"`` as a request names it (the module's full name);
+    """``"lesson2_regression:predict"`` as a request names it (the module's full name);
     ``"grader:call"`` is a generic probe (:mod:`grader.learner.generic_probes`)."""
     stem, _, function = probe.partition(":")
     if stem == "grader":

@@ -1,6 +1,6 @@
 """Figures made by running the reference solutions, in a subprocess, cached by content.
 
-Each lesson with a figure recipe (``grader/lessons/<stem>/figures.py``) gets a cache folder
+Each lesson with a figure recipe (``course/<stem>/figures.py``) gets a cache folder
 ``<cache>/<stem>/<key>/`` where the key hashes the solution file, the recipe, the worker and
 whether the lesson's figures used MNIST (so a lesson that never needs it keeps one key). A rebuild
 with the same key copies the PNGs and runs nothing; all stale lessons are made by one worker
