@@ -24,7 +24,8 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("rendering") / "repo"
     for folder in ("site", "course", "exercises", "solutions"):
         shutil.copytree(REPO / folder, root / folder)
-    with (root / "course" / "lesson2.md").open("a", encoding="utf-8") as note:
+    notes = root / "course" / "lesson2_linear_regression" / "notes.md"
+    with notes.open("a", encoding="utf-8") as note:
         note.write(f"\n## A long line\n\n```python\n{LONG_LINE}\n```\n")
     out = root.parent / "out"
     build_site(out, root=root, figures=False)

@@ -40,7 +40,7 @@ class Paths:
         return self.templates / "static"
 
     def relative(self, path: Path) -> str:
-        """``path`` as the repository names it (``course/lesson2.md``), for messages."""
+        """``path`` as the repository names it (``course/lesson2_x/notes.md``), for messages."""
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
