@@ -195,11 +195,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--watch", action="store_true", help="grade again on every save")
         sub.add_argument("--verbose", action="store_true",
                          help="show what your code printed during each check")
-        sub.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
-                         help=f"time limit of one call of your code (default {CALL_TIMEOUT_S:g})")
-        sub.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
-                         metavar="SECONDS", help="time limit of grading, all calls of your code "
-                         f"together (default {TOTAL_TIMEOUT_S:g})")
+        sub.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                         help="time limit of one call of your code (default: the course's, "
+                         f"else {CALL_TIMEOUT_S:g})")
+        sub.add_argument("--total-timeout", type=_seconds, metavar="SECONDS",
+                         help="time limit of grading, all calls of your code together "
+                         f"(default: the course's, else {TOTAL_TIMEOUT_S:g})")
         sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                          help="where TensorFlow runs your code (default cpu)")
         sub.add_argument("--checks", type=Path, metavar="DIR",

@@ -205,3 +205,19 @@ def test_new_course_passes_its_own_check_and_its_release_grades(tmp_path):
     assert release.returncode == 0, release.stderr
     inside = _grade("lesson1", cwd=tmp_path / "student")
     assert inside.returncode == 1 and "0/1" in inside.stdout
+
+
+def test_course_dir_works_on_every_command_from_anywhere(tmp_path):
+    new_course(tmp_path / "mine", title="Mine")
+    (tmp_path / "mine" / "course" / "course.toml").write_text(
+        (tmp_path / "mine" / "course" / "course.toml").read_text().replace(
+            "logical_devices = 1", "logical_devices = 1\ncall_timeout = 7"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    listed = _grade("list", "--course", str(tmp_path / "mine"), cwd=elsewhere)
+    assert "First steps with tensors" in listed.stdout, listed.stderr
+    assert "Warm-up" not in listed.stdout  # not the course beside the grader
+    wrong = _grade("--course", str(elsewhere), "list", cwd=elsewhere)
+    assert wrong.returncode == 2 and "not a course folder" in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1
+    assert _lessons_of((tmp_path / "mine").resolve())[0].call_timeout == 7
