@@ -17,6 +17,7 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,3 +125,32 @@ def test_an_instructor_follows_the_page(tmp_path):
     assert {"course/course.toml", "course/lesson2_attention/checks.py",
             "checks/lesson2_attention.py"} <= names
     assert not any(name.startswith("solutions/") for name in names)
+    _try_the_autograder(tmp_path, course)
+
+
+def _try_the_autograder(tmp_path: Path, course: Path) -> None:
+    """The zip tried as the README says (unzip, setup.sh, run_autograder), offline: the new
+    environment reuses this machine's TensorFlow, the grader is the zip's wheel."""
+    ag = tmp_path / "ag"
+    (ag / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        archive.extractall(ag / "source")
+        for info in archive.infolist():  # zipfile drops modes: keep the scripts' x bits
+            (ag / "source" / info.filename).chmod((info.external_attr >> 16) & 0o777)
+    (ag / "submission" / "lesson2_attention.py").write_bytes(
+        (course / "solutions" / "lesson2_attention.py").read_bytes())
+    env = {key: value for key, value in _env().items()
+           if key not in ("VIRTUAL_ENV", "PYTHONPATH", "MNIST_DIR", "PIP_FIND_LINKS")}
+    env.update(PATH="/usr/bin:/bin", PIP_NO_INDEX="1", TF_COURSE_VENV=str(tmp_path / "ag-venv"),
+               TF_COURSE_PYTHON=getattr(sys, "_base_executable", sys.executable),
+               TF_COURSE_SYSTEM_SITE_PACKAGES="1",
+               TF_COURSE_SITE_PACKAGES=sysconfig.get_path("purelib"))
+    setup = subprocess.run(["bash", str(ag / "source" / "setup.sh")], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=STEP_TIMEOUT_S)
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    done = subprocess.run([str(ag / "source" / "run_autograder")], cwd=tmp_path,
+                          env={**env, "AUTOGRADER_ROOT": str(ag)}, capture_output=True,
+                          text=True, timeout=STEP_TIMEOUT_S)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((ag / "results" / "results.json").read_text())
+    assert results["score"] == 7.0, results
