@@ -221,3 +221,27 @@ def test_course_dir_works_on_every_command_from_anywhere(tmp_path):
     assert wrong.returncode == 2 and "not a course folder" in wrong.stderr
     assert len(wrong.stderr.strip().splitlines()) == 1
     assert _lessons_of((tmp_path / "mine").resolve())[0].call_timeout == 7
+
+
+def test_an_external_courses_secrets_are_unreadable_and_its_probes_run(zygote, tmp_path):
+    """A course folder anywhere: the learner process cannot read its solutions, its hidden
+    checks or its lesson folder's files (the attack), while the same learner file's honest
+    twin, which reads only its own folder, works; the generic probes still run."""
+    root = tmp_path / "course-anywhere"
+    new_course(root)
+    (root / "hidden").mkdir()
+    (root / "hidden" / "lesson1_first_steps.py").write_text("SECRET = 1\n")
+    mine = tmp_path / "student" / "lesson1_first_steps.py"
+    mine.parent.mkdir()
+    mine.write_text("def read(path):\n    return open(path).read()\n\n"
+                    "def own():\n    return open(__file__).read()[:3]\n")
+    targets = [root / "solutions" / "lesson1_first_steps.py",
+               root / "hidden" / "lesson1_first_steps.py",
+               root / "course" / "lesson1_first_steps" / "checks.py"]
+    with LearnerSession(zygote, mine, module_name="lesson1_first_steps", isolate=True,
+                        course_package="unused") as session:
+        assert session.run("grader:call", label="own()", seed=1, name="own") == "def"
+        for target in targets:
+            with pytest.raises(LearnerRaised, match=r"FileNotFoundError|PermissionError"):
+                session.run("grader:call", label="read()", seed=1, name="read",
+                            args=[str(target)])
