@@ -164,7 +164,7 @@ def test_the_whole_registry_builds_with_every_lesson_s_functions_checks_and_math
         assert page.count("<details>") == len(lesson.checks())
         assert f"grade {lesson.name}" in text
         assert 'class="highlight"' in page
-        spans = math_in((REPO / "course" / f"{lesson.name}.md").read_text())
+        spans = math_in(lesson.notes_path.read_text())
         assert page.count("<math") >= spans, f"{lesson.name}: {spans} math spans in its notes"
         prose = re.sub(r"<(pre|code|math|script)\b.*?</\1>", "", page, flags=re.S)
         assert "$" not in unescape(re.sub("<[^>]+>", "", prose)), f"{lesson.name}: raw math"
