@@ -205,6 +205,13 @@ def test_new_course_passes_its_own_check_and_its_release_grades(tmp_path):
     assert release.returncode == 0, release.stderr
     inside = _grade("lesson1", cwd=tmp_path / "student")
     assert inside.returncode == 1 and "0/1" in inside.stdout
+    # grade reset works without solutions/: the release keeps the untouched stubs
+    student_file = tmp_path / "student" / "exercises" / "lesson1_first_steps.py"
+    untouched = student_file.read_text()
+    student_file.write_text("def scale(x, factor):\n    return x\n")
+    reset = _grade("reset", "lesson1", cwd=tmp_path / "student")
+    assert reset.returncode == 0, reset.stderr
+    assert student_file.read_text() == untouched
 
 
 def test_course_dir_works_on_every_command_from_anywhere(tmp_path):
