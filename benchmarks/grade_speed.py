@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import os
 import select
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from grader.stubs import read_stub
 
 REPO = Path(__file__).resolve().parents[1]
 GRADE = str(Path(sys.executable).parent / "grade")
@@ -127,7 +128,10 @@ class _Output:
 
 def watch(lesson: str, stem: str, saves: int) -> list[float]:
     with tempfile.TemporaryDirectory() as folder:
-        shutil.copytree(REPO / "exercises", Path(folder) / "exercises")
+        for solution in sorted((REPO / "solutions").glob("lesson*_*.py")):  # untouched stubs
+            (Path(folder) / "exercises").mkdir(exist_ok=True)
+            (Path(folder) / "exercises" / solution.name).write_text(read_stub(solution),
+                                                                    encoding="utf-8")
         target = Path(folder) / "exercises" / f"{stem}.py"
         solution = (REPO / "solutions" / f"{stem}.py").read_text(encoding="utf-8")
         process = subprocess.Popen([GRADE, lesson, "--watch"], cwd=folder,

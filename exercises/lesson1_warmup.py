@@ -19,10 +19,17 @@ def make_counter():
     raise NotImplementedError("make_counter")
 
 
+# Module-level state or helpers for fibonacci, if you need any
+# (a tf.Variable created here, once, outlives every call).
+
+
 def fibonacci(n):
     """The first n Fibonacci numbers 0, 1, 1, 2, ... as a 1-D int64 tensor."""
     # TODO: raise ValueError if n < 0. Keep the state [[F(k)], [F(k+1)]] in a tf.Variable
-    # (dtype tf.int64), start it at [[0], [1]], and n times: record its top value, then assign
-    # back tf.matmul([[0, 1], [1, 1]], state). Return the recorded values as one int64 tensor
-    # (tf.stack), or an empty int64 tensor when n == 0. It must also work inside tf.function.
+    # (dtype tf.int64) created once, at module level above this function (where the comment
+    # says; a tf.Variable created inside fibonacci fails under tf.function with "tf.function
+    # only supports singleton tf.Variables"). In fibonacci, assign it [[0], [1]], and n times:
+    # record its top value, then assign back tf.matmul([[0, 1], [1, 1]], state). Return the
+    # recorded values as one int64 tensor (tf.stack), or an empty int64 tensor when n == 0. It
+    # must also work inside tf.function.
     raise NotImplementedError("fibonacci")

@@ -17,6 +17,12 @@ functions it is about:
 - ``depends``: the learner's own functions a composition check runs unreplaced (a ``fit``, a
   held-out accuracy); when one of them fails its own checks, this check's message says first
   "depends on `mse_loss`, which fails its own checks: fix it first".
+
+Most verdicts rest on data judged here (values, graphs, files). A few facts about the learner's
+Python objects can only be reported by the learner process itself, which code there can rewrite;
+a check whose points rest on one declares it, ``reported=("whether make_counter() returned a
+tf.function",)``. :mod:`grader.reported` lists them per lesson (the dev-check compares that list
+with the README's).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class CheckInfo:
     grades: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()
 
 
 def _names(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -57,12 +64,13 @@ def check(
     grades: str | tuple[str, ...] = (),
     uses: str | tuple[str, ...] = (),
     depends: str | tuple[str, ...] = (),
+    reported: str | tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Any]:
     """Declare a pytest test function as a graded check (see the module's docstring)."""
 
     def decorate(function: Callable[..., Any]) -> Any:
         info = CheckInfo(function.__name__.removeprefix("test_"), title, points, hint,
-                         _names(grades), _names(uses), _names(depends))
+                         _names(grades), _names(uses), _names(depends), _names(reported))
         function.check_info = info  # type: ignore[attr-defined]
         return function
 

@@ -139,7 +139,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="add your hidden checks: DIR holds lessonN_<topic>.py modules "
                        "(see docs/hidden-checks.md)")
     batch.add_argument("--feedback-hidden", action="store_true",
-                       help="show the hidden checks in each student's feedback.md too")
+                       help="show the hidden checks' messages and hints in the students' files "
+                       "(feedback.md, results.json, junit.xml)")
     batch.add_argument("--nbgrader-db", type=Path, metavar="PATH",
                        help="also write the scores into this nbgrader gradebook.db "
                             "(nbgrader's submitted/ layout)")
@@ -183,6 +184,19 @@ def _parser() -> argparse.ArgumentParser:
                                 "instructor's source notebooks")
     notebooks.add_argument("--lessons", metavar="1,2,...",
                            help="lessons to write (default: every lesson)")
+    audit = commands.add_parser(
+        "audit", help="instructors: prove the checks (planted bugs caught, seeds, thresholds)")
+    audit.add_argument("lessons", nargs="*", metavar="LESSON",
+                       help="lessons to audit, e.g. lesson1 (default: every lesson)")
+    audit.add_argument("--seeds", type=int, default=20, metavar="N",
+                       help="grade the reference with its seeds salted N ways (default 20)")
+    audit.add_argument("--sample", type=int, metavar="N",
+                       help="grade at most N mutants per lesson, spread over functions and "
+                       "operators (default: all)")
+    audit.add_argument("--json", type=Path, metavar="OUT", dest="json_out",
+                       help="also write the report as JSON to OUT")
+    audit.add_argument("--jobs", type=int, metavar="N",
+                       help="grade N variants at a time (default: the number of CPUs)")
     for lesson in _course_lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
@@ -248,6 +262,13 @@ def _run(argv: list[str], console: Console) -> int:
         from grader.commands import site
 
         return site.main(out=args.out, console=console, figures=args.figures)
+
+    if args.command == "audit":
+        from grader.commands import audit
+
+        return audit.main(console=console, chosen=[find_lesson(n) for n in args.lessons] or None,
+                          seeds=args.seeds, max_mutants=args.sample, jobs=args.jobs,
+                          json_out=args.json_out)
 
     if args.command == "gradescope":
         from grader.commands import gradescope

@@ -28,8 +28,18 @@ import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
 
+from grader.wirescan import WireError, top_level
+
 MAX_FILE_BYTES = 32 * 2**20
 MAX_RECORD_BYTES = 16 * 2**20
+#: Bounds on the work one file costs, whatever its bytes claim: records, summary values (of
+#: every record together), dimensions of a tensor, values of a tensor or histogram, graphs of a
+#: trace. TensorFlow writes a few per step; lesson 9's files hold a few thousand values at most.
+MAX_RECORDS = 100_000
+MAX_VALUES = 100_000
+MAX_DIMS = 8
+MAX_TENSOR_VALUES = 2**20
+MAX_GRAPHS = 1_000
 HEADER_BYTES, FOOTER_BYTES = 12, 4
 GRAPH_PLUGINS = ("graph_run_metadata_graph", "graph_run_metadata")
 
@@ -85,6 +95,9 @@ def records(data: bytes, name: str) -> list[bytes]:
     found: list[bytes] = []
     position = 0
     while position < len(data):
+        if len(found) >= MAX_RECORDS:
+            raise EventFileError(f"{name} holds more than {MAX_RECORDS:,} records: more than "
+                                 "a summary writer writes for these exercises")
         where = f"{name}, record {len(found) + 1} (at byte {position})"
         header = data[position:position + HEADER_BYTES]
         if len(header) < HEADER_BYTES:
@@ -258,19 +271,31 @@ class EventFile:
 
 
 def _tensor_values(tensor: Any, where: str) -> np.ndarray:
+    if len(tensor.tensor_shape.dim) > MAX_DIMS:
+        raise EventFileError(f"{where} holds a tensor of {len(tensor.tensor_shape.dim)} "
+                             f"dimensions (at most {MAX_DIMS} are read)")
     shape = tuple(int(dim.size) for dim in tensor.tensor_shape.dim)
-    if any(size < 0 for size in shape) or int(np.prod(shape, dtype=np.int64)) > 2**22:
+    size = 1
+    for dim in shape:  # Python ints: a product that would overflow int64 is just too large
+        size *= dim
+    if any(dim < 0 for dim in shape) or size > MAX_TENSOR_VALUES:
         raise EventFileError(f"{where} holds a tensor of impossible shape {shape}")
     dtype = _DTYPES.get(tensor.dtype)
     if dtype is None:
         raise EventFileError(f"{where} holds a tensor of a type this reader does not know "
                              f"(DataType {tensor.dtype})")
-    size = int(np.prod(shape, dtype=np.int64))
     if tensor.tensor_content:
-        array = np.frombuffer(tensor.tensor_content, dtype=dtype)
+        content = tensor.tensor_content
+        if len(content) != size * np.dtype(dtype).itemsize:
+            raise EventFileError(f"{where} holds {len(content)} bytes of tensor content for "
+                                 f"a tensor of shape {shape} and type {np.dtype(dtype).name}")
+        array = np.frombuffer(content, dtype=dtype)
     else:
         listed = {"<f4": tensor.float_val, "<f8": tensor.double_val, "<i8": tensor.int64_val,
                   "<f2": tensor.half_val}.get(dtype, tensor.int_val)
+        if len(listed) not in (1, size):
+            raise EventFileError(f"{where} holds {len(listed)} values for a tensor of shape "
+                                 f"{shape}")
         if dtype == "<f2":
             array = np.array(list(listed), dtype="<u2").view("<f2")
         else:
@@ -284,6 +309,10 @@ def _tensor_values(tensor: Any, where: str) -> np.ndarray:
 
 def _graphs_of_run_metadata(data: bytes, where: str) -> tuple[tuple[bytes, ...], ...]:
     metadata = _parse("RunMetadata", data, where)
+    graphs = len(metadata.partition_graphs) + sum(
+        len(function.partition_graphs) + 2 for function in metadata.function_graphs[:MAX_GRAPHS])
+    if len(metadata.function_graphs) > MAX_GRAPHS or graphs > MAX_GRAPHS:
+        raise EventFileError(f"{where}: a trace of more than {MAX_GRAPHS:,} graphs")
     groups = [(graph,) for graph in metadata.partition_graphs]
     for function in metadata.function_graphs:
         group = list(function.partition_graphs)
@@ -296,6 +325,8 @@ def _graphs_of_run_metadata(data: bytes, where: str) -> tuple[tuple[bytes, ...],
 
 def _histogram_of_proto(histo: Any, step: int, wall: float) -> Histogram:
     """TF1's HistogramProto: bucket i holds the values up to bucket_limit[i]."""
+    if max(len(histo.bucket_limit), len(histo.bucket)) > MAX_TENSOR_VALUES:
+        raise EventFileError(f"a histogram of more than {MAX_TENSOR_VALUES:,} buckets")
     limits = np.array(list(histo.bucket_limit), dtype=np.float64)
     counts = np.array(list(histo.bucket), dtype=np.float64)
     if limits.size != counts.size:
@@ -304,54 +335,88 @@ def _histogram_of_proto(histo: Any, step: int, wall: float) -> Histogram:
     return Histogram(step, left, limits, counts, wall)
 
 
+def _count_values(payload: bytes, where: str, budget: int) -> int:
+    """How many summary values the Event ``payload`` holds, counted on its wire format (no more
+    than ``budget``) before it is parsed: parsing millions of empty values costs seconds."""
+    try:
+        summaries = [data for number, data in top_level(payload, 64) if number == 5]
+        found = 0
+        for summary in summaries:
+            found += sum(1 for number, _ in top_level(summary or b"", budget - found + 1)
+                         if number == 1)
+    except WireError as exc:
+        if str(exc).startswith("more than"):
+            raise EventFileError(f"{where} holds more summary values than the {MAX_VALUES:,} "
+                                 "this reader reads from one file") from None
+        raise EventFileError(f"{where} is not a valid Event ({exc})") from None
+    if found > budget:
+        raise EventFileError(f"{where} holds more summary values than the {MAX_VALUES:,} "
+                             "this reader reads from one file")
+    return found
+
+
 def read_event_file(data: bytes, name: str) -> EventFile:
-    """Read one event file; :class:`EventFileError` names what is wrong, if anything is."""
+    """Read one event file; :class:`EventFileError` names what is wrong, if anything is (and
+    nothing else escapes: whatever the bytes, the learner's file is what failed)."""
     if not data:
         raise EventFileError(f"{name} is empty: not even the header an event writer writes first")
     payloads = records(data, name)
     result = EventFile(name=name, version="", events=len(payloads))
     plugins: dict[str, str] = {}  # the plugin of each tag, from the first value that names one
+    budget = MAX_VALUES
     for number, payload in enumerate(payloads, start=1):
         where = f"{name}, record {number}"
-        event = _parse("Event", payload, where)
-        if number == 1:
-            if not event.HasField("file_version"):
-                raise EventFileError(f"{where} has no file_version: not an event file")
-            result.version = event.file_version
-        step, wall = int(event.step), float(event.wall_time)
-        if event.HasField("graph_def"):
-            result.graphs.append(Graph(step, "", "graph_def", ((event.graph_def,),)))
-        for value in event.summary.value:
-            result.values += 1
-            tag = value.tag
-            here = f"{where}, tag {tag!r}"
-            if value.metadata.plugin_data.plugin_name and tag not in plugins:
-                plugins[tag] = value.metadata.plugin_data.plugin_name
-            plugin = plugins.get(tag, "")
-            if value.HasField("simple_value"):
-                result.scalars.setdefault(tag, []).append(
-                    Scalar(step, float(value.simple_value), wall))
-            elif value.HasField("histo"):
-                result.histograms.setdefault(tag, []).append(
-                    _histogram_of_proto(value.histo, step, wall))
-            elif value.HasField("tensor") and plugin in GRAPH_PLUGINS:
-                tensor = value.tensor
-                if tensor.dtype != _STRING_DTYPE or len(tensor.string_val) != 1:
-                    raise EventFileError(f"{here}: a traced graph should be one string")
-                graphs = _graphs_of_run_metadata(tensor.string_val[0], here)
-                result.graphs.append(Graph(step, tag, plugin, graphs))
-            elif value.HasField("tensor") and plugin == "scalars":
-                array = _tensor_values(value.tensor, here)
-                if array.shape != ():
-                    raise EventFileError(f"{here}: a scalar of shape {array.shape}")
-                result.scalars.setdefault(tag, []).append(Scalar(step, float(array), wall))
-            elif value.HasField("tensor") and plugin == "histograms":
-                array = _tensor_values(value.tensor, here)
-                if array.ndim != 2 or array.shape[1] != 3:
-                    raise EventFileError(f"{here}: a histogram of shape {array.shape} "
-                                         "(k buckets × 3 expected)")
-                result.histograms.setdefault(tag, []).append(
-                    Histogram(step, array[:, 0], array[:, 1], array[:, 2], wall))
-            else:
-                result.other.setdefault(tag, plugin or "no plugin")
+        budget -= _count_values(payload, where, budget)
+        try:
+            _read_event(result, plugins, number, _parse("Event", payload, where), where)
+        except EventFileError:
+            raise
+        except (ValueError, OverflowError, TypeError, IndexError, KeyError) as exc:
+            raise EventFileError(f"{where} could not be read ({type(exc).__name__}: "
+                                 f"{str(exc)[:200]})") from None
     return result
+
+
+def _read_event(result: EventFile, plugins: dict[str, str], number: int, event: Any,
+                where: str) -> None:
+    """Add what one Event holds to ``result``."""
+    if number == 1:
+        if not event.HasField("file_version"):
+            raise EventFileError(f"{where} has no file_version: not an event file")
+        result.version = event.file_version
+    step, wall = int(event.step), float(event.wall_time)
+    if event.HasField("graph_def"):
+        result.graphs.append(Graph(step, "", "graph_def", ((event.graph_def,),)))
+    for value in event.summary.value:
+        result.values += 1
+        tag = value.tag
+        here = f"{where}, tag {tag!r}"
+        if value.metadata.plugin_data.plugin_name and tag not in plugins:
+            plugins[tag] = value.metadata.plugin_data.plugin_name
+        plugin = plugins.get(tag, "")
+        if value.HasField("simple_value"):
+            result.scalars.setdefault(tag, []).append(
+                Scalar(step, float(value.simple_value), wall))
+        elif value.HasField("histo"):
+            result.histograms.setdefault(tag, []).append(
+                _histogram_of_proto(value.histo, step, wall))
+        elif value.HasField("tensor") and plugin in GRAPH_PLUGINS:
+            tensor = value.tensor
+            if tensor.dtype != _STRING_DTYPE or len(tensor.string_val) != 1:
+                raise EventFileError(f"{here}: a traced graph should be one string")
+            graphs = _graphs_of_run_metadata(tensor.string_val[0], here)
+            result.graphs.append(Graph(step, tag, plugin, graphs))
+        elif value.HasField("tensor") and plugin == "scalars":
+            array = _tensor_values(value.tensor, here)
+            if array.shape != ():
+                raise EventFileError(f"{here}: a scalar of shape {array.shape}")
+            result.scalars.setdefault(tag, []).append(Scalar(step, float(array), wall))
+        elif value.HasField("tensor") and plugin == "histograms":
+            array = _tensor_values(value.tensor, here)
+            if array.ndim != 2 or array.shape[1] != 3:
+                raise EventFileError(f"{here}: a histogram of shape {array.shape} "
+                                     "(k buckets × 3 expected)")
+            result.histograms.setdefault(tag, []).append(
+                Histogram(step, array[:, 0], array[:, 1], array[:, 2], wall))
+        else:
+            result.other.setdefault(tag, plugin or "no plugin")

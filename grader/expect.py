@@ -36,6 +36,53 @@ def fail(message: str) -> None:
     raise CheckFailed(message)
 
 
+# What the running check measured against its thresholds, by name: the worst value of each
+# (see measure). The grading plugin starts and collects it around every check.
+_measured: dict[str, dict[str, Any]] | None = None
+
+
+def start_measuring() -> None:
+    global _measured
+    _measured = {}
+
+
+def stop_measuring() -> list[dict[str, Any]]:
+    global _measured
+    found, _measured = list((_measured or {}).values()), None
+    return found
+
+
+def measure(name: str, value: float, threshold: float, *, at_least: bool) -> bool:
+    """Whether ``value`` holds against ``threshold`` (``>=`` it when ``at_least``, else ``<=``).
+
+    Checks call it for every threshold they apply (an accuracy floor, a tolerance), so that
+    `grade audit` can show how far the reference stays from each over many seeds: the margin an
+    instructor reads before trusting a threshold. Within one check, the worst value of each
+    ``name`` is kept.
+    """
+    value, threshold = float(value), float(threshold)
+    holds = value >= threshold if at_least else value <= threshold
+    if _measured is not None and np.isfinite(value):
+        old = _measured.get(name)
+        worse = old is None or (value < old["value"] if at_least else value > old["value"])
+        if worse:
+            _measured[name] = {"name": name, "value": value, "threshold": threshold,
+                               "at_least": at_least}
+    return holds
+
+
+def expect_at_least(value: float, floor: float, *, label: str, message: str = "") -> None:
+    """``value >= floor``, or fail with ``message`` (default: label, value and floor)."""
+    if not measure(label, value, floor, at_least=True):
+        fail(message or f"{label} is {value:.4g}, below the {floor:.4g} it needs")
+
+
+def expect_at_most(value: float, ceiling: float, *, label: str, message: str = "") -> None:
+    """``value <= ceiling``, or fail with ``message`` (default: label, value and ceiling)."""
+    if not measure(label, value, ceiling, at_least=False):
+        fail(message or f"{label} is {value:.4g}, above the {ceiling:.4g} it allows")
+
+
 def expect_array(
     value: Any,
     *,
@@ -90,6 +137,11 @@ def expect_close(
         wrong = actual != expected
     else:
         wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
+        if actual.size and np.isfinite(actual).all() and np.isfinite(expected).all():
+            error = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+            allowed = atol + rtol * np.abs(expected.astype(np.float64))
+            measure(f"{label}: error / tolerance", float(np.max(error / allowed)), 1.0,
+                    at_least=False)
     if not wrong.any():
         return
     first = tuple(int(i) for i in np.argwhere(wrong)[0])

@@ -14,7 +14,14 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
 
+from grader.wirescan import WireError, top_level
+
 MAX_GRAPH_BYTES = 8 * 2**20
+#: At most this many nodes (the graph's and its functions' together) and inputs of one node are
+#: read: the graphs of these exercises hold a few thousand; millions of empty nodes would cost
+#: seconds and a gigabyte to parse.
+MAX_NODES = 200_000
+MAX_INPUTS = 10_000
 
 # The subset of tensorflow/core/framework/{graph,function,node_def}.proto read here, with the
 # same field numbers: GraphDef.node = 1, GraphDef.library = 2, FunctionDefLibrary.function = 1,
@@ -53,9 +60,34 @@ def _graph_def_class() -> Any:
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("grader_graph.GraphDef"))
 
 
+def _count_nodes(serialized: bytes) -> None:
+    """Count the nodes on the wire format, before parsing: GraphError beyond MAX_NODES."""
+    budget = MAX_NODES
+    for number, payload in top_level(serialized, budget + 1):
+        if number == 1:
+            budget -= 1
+        elif number == 2 and payload is not None:  # the library: functions of node_defs
+            functions = top_level(payload, budget + 1)
+            budget -= len(functions)
+            for _, function in functions:
+                if budget < 0:
+                    break
+                budget -= sum(1 for field, _ in top_level(function or b"", budget + 1)
+                              if field == 3)
+        if budget < 0:
+            raise WireError(f"more than {MAX_NODES:,} entries")
+
+
 def _parse(serialized: bytes) -> Any:
     if len(serialized) > MAX_GRAPH_BYTES:
         raise GraphError(f"the traced graph is larger than {MAX_GRAPH_BYTES // 2**20} MiB")
+    try:
+        _count_nodes(serialized)
+    except WireError as exc:
+        if str(exc).startswith("more than"):
+            raise GraphError(f"the traced graph holds more than {MAX_NODES:,} nodes: more than "
+                             "this reader reads") from None
+        raise GraphError(f"the traced graph could not be read ({exc})") from None
     try:
         return _graph_def_class().FromString(serialized)
     except (DecodeError, RecursionError, ValueError) as exc:
@@ -67,6 +99,9 @@ def node_inputs(serialized: bytes) -> dict[str, tuple[str, tuple[str, ...]]]:
     inputs without their ``:output`` suffix and control inputs without their ``^``."""
     found = {}
     for node in _parse(serialized).node:
+        if len(node.input) > MAX_INPUTS:
+            raise GraphError(f"node {node.name[:100]!r} of the traced graph has more than "
+                             f"{MAX_INPUTS:,} inputs")
         inputs = tuple(name.lstrip("^").split(":")[0] for name in node.input)
         found[node.name] = (node.op, inputs)
     return found

@@ -69,6 +69,7 @@ class HiddenChecks:
         if not path.is_dir():
             raise SetupError(f"--checks {path}: no such folder; pass the folder holding your "
                              "lessonN_<topic>.py check modules")
+        remember(path)
         files: dict[str, bytes] = {}
         for entry in sorted(path.iterdir()):
             if entry.name.startswith(".") or entry.name in _IGNORED:
@@ -176,6 +177,7 @@ class HiddenChecks:
     def write(self, folder: Path) -> Path:
         """Write the files under ``folder`` in the ``--checks`` layout (what a worker loads with
         :meth:`from_dir`); return ``folder``. Only relative paths inside it are written."""
+        remember(folder)
         for name, data in self.files.items():
             relative = PurePosixPath(name)
             if relative.is_absolute() or ".." in relative.parts or not relative.parts:
@@ -224,6 +226,19 @@ def _read(path: Path) -> bytes:
 
 
 _FOLDERS: dict[str, Path] = {}
+_SECRET: set[Path] = set()
+
+
+def remember(folder: Path) -> None:
+    """Note a folder holding hidden checks (here or in the process that started this one):
+    learner processes must not read it."""
+    _SECRET.add(folder.resolve())
+
+
+def hidden_folders() -> list[Path]:
+    """Every folder of hidden checks this process has read or written (the ``--checks`` folder,
+    the copies it materialized or received): what the sandbox hides from learner code."""
+    return sorted(_SECRET)
 
 
 def _materialized(hidden: HiddenChecks) -> Path:
@@ -233,7 +248,8 @@ def _materialized(hidden: HiddenChecks) -> Path:
         import shutil
         import tempfile
 
-        folder = Path(tempfile.mkdtemp(prefix="grade-hidden-"))
+        folder = Path(tempfile.mkdtemp(prefix="grade-hidden-"))  # mode 0700
+        remember(folder)
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         _FOLDERS[hidden.digest] = hidden.materialize(folder)
     return _FOLDERS[hidden.digest]

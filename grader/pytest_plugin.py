@@ -13,16 +13,18 @@ checks says so first, instead of a hint that points elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 
+from grader import expect
 from grader.check import CheckFailed, CheckInfo, check_info
 from grader.errors import GraderError
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
@@ -35,9 +37,25 @@ if TYPE_CHECKING:
 GRADER_FAILED = "the grader failed on this check: tell your instructor (this is not your fault)"
 
 
+_salt = ""  # "" in every grading; `grade audit` salts the seeds to show they do not matter
+
+
 def seed_for(check_id: str) -> int:
     """A stable seed for a check, from its id: the same on every run and machine."""
-    return zlib.crc32(check_id.encode("utf-8")) & 0x7FFFFFFF
+    text = f"{_salt}:{check_id}" if _salt else check_id
+    return zlib.crc32(text.encode("utf-8")) & 0x7FFFFFFF
+
+
+@contextlib.contextmanager
+def salted_seeds(salt: str) -> Iterator[None]:
+    """Every seed of the checks run in this block salted with ``salt`` ("" changes nothing):
+    how `grade audit` grades the reference under other seeds."""
+    global _salt
+    saved, _salt = _salt, salt
+    try:
+        yield
+    finally:
+        _salt = saved
 
 
 class GradingPlugin:
@@ -94,6 +112,7 @@ class GradingPlugin:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.nodeid] = time.monotonic()
+        expect.start_measuring()
         info = check_info(getattr(item, "function", None))
         self.session.substitutes = info.uses if info is not None and self.has_reference else ()
         self.session.current_check = info.id if info is not None else ""
@@ -150,6 +169,7 @@ class GradingPlugin:
             duration_s=round(time.monotonic() - self._started.get(item.nodeid, 0.0), 3)
             if item.nodeid in self._started else 0.0,
             output=self.session.last_output,
+            measurements=expect.stop_measuring(),
         )
         error = call.excinfo.value if call.excinfo is not None else None
         if error is None:

@@ -3,16 +3,51 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"  # the grader itself failed on this check
 
+#: The most characters a result keeps of each text field; longer text (a message quoting a
+#: learner's 4 MiB tag, say) keeps its head and tail around a note of what was cut. Applied
+#: whenever a field is set, so every report, export and the gradebook get capped text.
+MESSAGE_LIMIT = 4096
+TEXT_LIMITS: dict[str, int] = {
+    "id": 256, "title": 512, "message": MESSAGE_LIMIT, "hint": MESSAGE_LIMIT,
+    "output": 20 * 1024,  # the learner process already cuts its output at 16 KiB
+    "grader_traceback": 16 * 1024, "problem": MESSAGE_LIMIT,
+}
+
+
+def capped(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` if it has at most ``limit`` characters, else its head and tail, and how much
+    was cut between them (the result has at most ``limit`` characters)."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(f"\n[… {len(text):,} characters cut …]\n")
+    note = f"\n[… {len(text) - room:,} characters cut …]\n"
+    head = room * 3 // 4
+    return text[:head] + note + text[len(text) - (room - head):]
+
+
+class CappedText:
+    """Caps the text fields named in :data:`TEXT_LIMITS` on every assignment."""
+
+    _capped_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._capped_fields and isinstance(value, str):
+            value = capped(value, TEXT_LIMITS[name])
+        object.__setattr__(self, name, value)
+
 
 @dataclass
-class CheckResult:
-    """The verdict of one check."""
+class CheckResult(CappedText):
+    """The verdict of one check (its text fields capped, see :data:`TEXT_LIMITS`)."""
+
+    _capped_fields: ClassVar[frozenset[str]] = frozenset(
+        ("id", "title", "message", "hint", "output", "grader_traceback"))
 
     id: str
     title: str
@@ -29,6 +64,9 @@ class CheckResult:
     #: Gradescope's visibility: "visible" for the lessons' checks; an instructor's hidden
     #: checks are "hidden" or what their module says (see grader.hidden)
     visibility: str = "visible"
+    #: what the check measured against its thresholds (see grader.expect.measure): for
+    #: `grade audit`'s margins, never shown to learners
+    measurements: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def hidden(self) -> bool:
@@ -40,8 +78,10 @@ class CheckResult:
 
 
 @dataclass
-class GradingResults:
+class GradingResults(CappedText):
     """Every check of one lesson for one submission."""
+
+    _capped_fields: ClassVar[frozenset[str]] = frozenset(("problem",))
 
     lesson: str
     title: str

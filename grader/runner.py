@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import __version__
+from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.hidden import HiddenChecks, materialized_paths
@@ -21,8 +21,9 @@ from grader.learner import sandbox
 from grader.learner.session import LearnerSession, ProgressCallback, displayable
 from grader.learner.zygote import Zygote
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
-from grader.pytest_plugin import GradingPlugin
+from grader.pytest_plugin import GradingPlugin, salted_seeds
 from grader.results import ERROR, CheckResult, GradingResults
+from grader.safe_read import UnreadableFile, read_regular, shown
 
 MAX_SUBMISSION_BYTES = 2 * 2**20
 
@@ -30,27 +31,27 @@ MAX_SUBMISSION_BYTES = 2 * 2**20
 @functools.cache
 def machine_capabilities() -> sandbox.Capabilities:
     """What isolation this machine allows (probed once per grader process)."""
-    return sandbox.capabilities()
+    return sandbox.machine()
 
 
-def read_submission(path: Path) -> bytes:
-    """The submission's bytes, or a SetupError that says what is wrong with the file."""
-    if not path.exists():
+def read_submission(path: Path, *, follow_links: bool = True) -> bytes:
+    """The submission's bytes (read once: see :mod:`grader.safe_read`), or a SetupError that says
+    what is wrong with the file (``follow_links``: a symbolic link is read, not refused)."""
+    if not path.exists() and not path.is_symlink():
         raise SetupError(f"{path}: no such file; check the path (see `grade list` for lessons)")
-    if path.is_dir():
-        raise SetupError(f"{path} is a folder: pass the lesson's .py file")
-    if path.suffix != ".py":
+    if path.suffix != ".py" and path.is_file():
         raise SetupError(f"{path} is not a Python file: pass the lesson's .py file")
-    if not path.is_file():  # a pipe or a device would block or never end
-        raise SetupError(f"{path} is not a regular file: pass the lesson's .py file")
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SetupError(
-            f"{path}: cannot read it ({exc.strerror}); check its permissions"
-        ) from None
-    if len(data) > MAX_SUBMISSION_BYTES:
-        raise SetupError(f"{path} is larger than 2 MiB: is it really the lesson's source file?")
+        data = read_regular(path, limit=MAX_SUBMISSION_BYTES, what="the lesson's .py file",
+                            follow_links=follow_links)
+    except UnreadableFile as error:
+        raise SetupError(str(error).replace(shown(path.name), str(path), 1)) from None
+    check_source(data, path)
+    return data
+
+
+def check_source(data: bytes, path: Path) -> None:
+    """A SetupError naming ``path`` unless ``data`` is Python source text."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -59,7 +60,6 @@ def read_submission(path: Path) -> bytes:
         ) from None
     if b"\0" in data:
         raise SetupError(f"{path} holds binary data: pass the lesson's .py source")
-    return data
 
 
 @contextlib.contextmanager
@@ -107,6 +107,7 @@ def grade_submission(
     call_timeout: float | None = None,
     total_timeout: float | None = None,
     hidden: HiddenChecks | None = None,
+    seed_salt: str = "",
     replies: list | None = None,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
@@ -115,8 +116,10 @@ def grade_submission(
     ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them
     (default: the course manifest's, else the grader's defaults).
     ``hidden``: an instructor's hidden checks; the lesson's run after its own checks, their
-    results marked with their module's visibility. ``replies``: a list that receives every
-    probe answer as ``(check id, probe, value)`` (for ``grade check-course``).
+    results marked with their module's visibility. ``seed_salt``: seed every check differently
+    (`grade audit`; "" grades as always).
+    ``replies``: a list that receives every probe answer as ``(check id, probe, value)``
+    (for ``grade check-course``).
     """
     started = time.monotonic()
     call_timeout = call_timeout or lesson.call_timeout or DEFAULT_CALL_TIMEOUT_S
@@ -131,14 +134,14 @@ def grade_submission(
         title=lesson.title,
         submission=str(submission),
         sha256=hashlib.sha256(data).hexdigest(),
-        grader_version=__version__ + (hidden.version_suffix(lesson) if hidden else ""),
+        grader_version=grader_version(lesson) + (hidden.version_suffix(lesson) if hidden else ""),
     )
     prepare = getattr(lesson.module(), "prepare", None)
     if callable(prepare):
         prepare()  # e.g. load the lesson's data: missing data stops here, not in every check
     zygote.wait_ready()  # a machine problem (no TensorFlow, no GPU) stops here, not per check
-    if isolate is None:
-        isolate = machine_capabilities().isolated
+    if isolate is None:  # namespaces, or at least a user id of the learner's own
+        isolate = machine_capabilities().protected
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
         total_timeout=total_timeout, isolate=isolate, logical_devices=lesson.logical_devices,
@@ -147,7 +150,8 @@ def grade_submission(
         session.on_progress = on_progress
         session.replies = replies
         plugin = GradingPlugin(lesson.stem, session, on_result, lesson=lesson)
-        with _isolated_pytest_environment(), contextlib.redirect_stdout(io.StringIO()) as log:
+        with _isolated_pytest_environment(), salted_seeds(seed_salt), \
+                contextlib.redirect_stdout(io.StringIO()) as log:
             paths = materialized_paths(hidden, lesson) if extra and hidden else []
             code = pytest.main(_pytest_args(lesson, paths), plugins=[plugin])
     if plugin.infrastructure_error is not None:

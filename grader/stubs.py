@@ -5,7 +5,9 @@ body sits between a ``### BEGIN SOLUTION`` and a ``### END SOLUTION`` line, afte
 docstring and ``# TODO:`` comments. The stub (``exercises/lessonN_<topic>.py`` as handed out) is
 that file with each region replaced by ``raise NotImplementedError("<function name>")`` at the
 region's indentation; a region at module level (solution-only state, helpers or imports) is
-removed, with the blank lines after it. The site, the notebooks and ``grade reset`` use
+replaced by a placeholder comment saying where such state goes (:func:`state_placeholder`, as
+the notebooks' state cell says), so that a TODO that needs a module-level tf.Variable has a
+place for it. The site, the notebooks and ``grade reset`` use
 :func:`derive_stub`, never a learner's working copy; the dev-check proves that the committed
 ``exercises/`` equal it.
 """
@@ -80,6 +82,22 @@ def _enclosing(lines: list[str], begin: int, indent: str) -> str | None:
     return None
 
 
+def state_placeholder(function: str | None) -> str:
+    """The comment that stands where a module-level solution region was (no final newline)."""
+    owner = f" for {function}" if function else ""
+    return (f"# Module-level state or helpers{owner}, if you need any\n"
+            "# (a tf.Variable created here, once, outlives every call).")
+
+
+def _next_function(lines: list[str], start: int) -> str | None:
+    """The name of the first module-level ``def`` at or after line ``start``."""
+    for line in lines[start:]:
+        match = _DEF.match(line)
+        if match and not match["indent"]:
+            return match["name"]
+    return None
+
+
 def derive_stub(solution_source: str, path: Path | str | None = None) -> str:
     """The stub of ``solution_source`` (a solution file's text; ``path`` names it in errors)."""
     lines = solution_source.splitlines(keepends=True)
@@ -95,9 +113,9 @@ def derive_stub(solution_source: str, path: Path | str | None = None) -> str:
                                 "outside any function: put it in a function's body, or at "
                                 "module level")
             out.append(f'{region.indent}raise NotImplementedError("{region.function}"){newline}')
-        else:  # module level: the region goes, and so do the blank lines after it
-            while position < len(lines) and not lines[position].strip():
-                position += 1
+        else:  # module level: a placeholder saying where such state goes
+            placeholder = state_placeholder(_next_function(lines, position))
+            out.extend(line + newline for line in placeholder.split("\n"))
     out.extend(lines[position:])
     return "".join(out)
 

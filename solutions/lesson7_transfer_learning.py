@@ -8,7 +8,7 @@ flowers: the old layers already knew edges, textures and shapes.
 Here the base network is the course's own: a small convnet trained on Fashion-MNIST (clothes),
 shipped with the grader (``from grader.data.base_model import load_base_model``). Its layers,
 by name: ``conv1``, ``bn1`` (BatchNormalization), ``relu1``, ``pool1``, ``conv2``, ``pool2``,
-``flatten``, ``features`` (Dense(64), the features we reuse) and ``logits`` (Dense(10), its
+``features`` (a Flatten: the 7×7×32 = 1,568 values we reuse) and ``logits`` (Dense(10), its
 classifier for the ten kinds of clothes). The new task: MNIST digits from a few hundred labels.
 
 From 2016 to TensorFlow 2:
@@ -75,9 +75,11 @@ def fine_tune(model, extractor, num_layers, learning_rate):
     """Make only the top ``num_layers`` layers of ``extractor`` trainable and recompile
     ``model`` with an optimizer at ``learning_rate``; return ``model``."""
     # TODO: give each layer of extractor.layers trainable = True if it is one of the last
-    # num_layers, else False (careful: layers[-0:] is every layer); extractor.trainable = True
-    # first does no harm (in Keras 3 it sets every layer's flag, which you then set). Keep any
-    # keras.layers.BatchNormalization frozen: trainable, it would run in training mode and
+    # num_layers, else False (careful: layers[-0:] is every layer). extractor.trainable = True
+    # first, then freezing extractor.layers[:-num_layers] (TensorFlow's tutorial) works too,
+    # but only while the extractor's own flag is False: Keras 3 passes the flag down to the
+    # layers only when it changes, so setting each layer's flag yourself is the safe way. Keep
+    # any keras.layers.BatchNormalization frozen: trainable, it would run in training mode and
     # replace its Fashion-MNIST statistics by the digits' batch statistics. Then compile the
     # model again (Keras only trains what was trainable when it was compiled) with
     # keras.optimizers.Adam(learning_rate=learning_rate) and the same loss; return the model.

@@ -31,14 +31,14 @@ from grader.learner.failures import LearnerOutOfMemory, LearnerRaised
 from grader.learner.sandbox import FIRST_UID, UID_COUNT, WORKDIR_BYTES, capabilities
 from grader.learner.session import LearnerSession
 from grader.results import GradingResults
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 
 CAPABILITIES = capabilities()
 pytestmark = pytest.mark.skipif(not CAPABILITIES.isolated, reason=CAPABILITIES.explain())
 
 ATTACKS = Path(__file__).resolve().parent / "adversarial"
 LESSON1 = ATTACKS / "lesson1"
-STUB = REPO / "exercises" / "lesson1_warmup.py"
+STUB = untouched_stub("lesson1_warmup.py")
 CALL_TIMEOUT = 2.0
 TOTAL_TIMEOUT = 6.0  # for all calls of one submission: a hanging attack costs this, not 2 s a call
 PLANTED = [  # where the planting and writing attacks aim, outside their folder
@@ -135,7 +135,7 @@ def twins(grade_l1) -> dict[str, dict[str, float]]:
 def test_the_honest_twins_score_as_expected(twins):
     assert sum(twins["stub"].values()) == 0
     assert sum(twins["honest_counter.py"].values()) == 6  # the four counter checks
-    assert 0 < sum(twins["honest_wrong.py"].values()) < 17
+    assert 0 < sum(twins["honest_wrong.py"].values()) < 16
 
 
 @pytest.mark.parametrize("attack", ATTACK_TABLE, ids=[a.file[:-3] for a in ATTACK_TABLE])
@@ -442,6 +442,23 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
     ceilings = [6 if name in honest_counter else 0 for name in MALICIOUS] + [0]
     got = [scores[f"m{index:02d}"] for index in range(10)]
     assert all(score <= ceiling for score, ceiling in zip(got, ceilings, strict=True)), got
-    assert "not a lesson file, ignored" in batch.stdout  # the link to the solution
+    assert "ignored: m09/lesson1_warmup.py: a symbolic link out of" in batch.stdout
     assert not _no_leftovers()
     assert not [p for p in PLANTED if p.exists()]
+
+
+@pytest.mark.slow
+def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade):
+    """Lesson 10 (issue 17 §3): single-device training whose probe is rewritten to report a
+    MirroredStrategy over two replicas and mirrored variables earns what the same training
+    earns honestly: that the replicas ran, each on its share, and stayed in sync is judged on
+    the gradients each replica computed, against the grader's own."""
+    def points(name: str) -> dict[str, float]:
+        results = grade("lesson10", ATTACKS / "lesson10" / name, isolate=True, call_timeout=60)
+        return {c.id: c.points for c in results.checks}
+
+    honest, forged = points("honest_single_device.py"), points("forge_strategy_facts.py")
+    assert sum(honest.values()) == 16
+    assert honest["distributed_uses_both_replicas"] == honest[
+        "distributed_variables_in_sync"] == 0
+    assert forged == honest

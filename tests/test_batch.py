@@ -253,8 +253,8 @@ def test_progress_and_class_summary_are_printed(clean_run: Run) -> None:
     out = clean_run.process.stdout
     assert out.startswith("6 students")
     assert "Grading" in out and "Lessons" in out and "pass rate" in out
-    assert "not a lesson file, ignored:" in out and "notes.py" in out
-    assert "erin lesson1: 0/17 timeout" in out
+    assert "ignored: frank/notes.py: not a lesson file's name" in out
+    assert "erin lesson1: 0/16 timeout" in out
     summary = (clean_run.out / "summary.md").read_text()
     hardest = next(info for info in LESSON1.checks() if "int64" in info.title)
     assert hardest.title in summary

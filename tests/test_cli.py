@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 
 from grader.curriculum import find_lesson
+from tests.conftest import untouched_exercises, untouched_stub
 
 REPO = Path(__file__).resolve().parents[1]
-STUB = REPO / "exercises" / "lesson1_warmup.py"
+STUB = untouched_stub("lesson1_warmup.py")
 SOLUTION = REPO / "solutions" / "lesson1_warmup.py"
 LESSON1 = find_lesson("lesson1")
 CHECKS = LESSON1.checks()
@@ -122,9 +123,9 @@ def results_by_check(path: Path) -> dict[str, dict]:
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
-    """A fresh copy of the course folder (its ``exercises/``), as a learner's clone has it."""
+    """A fresh course folder (its untouched ``exercises/``), as a learner's new clone has it."""
     root = tmp_path / "course"
-    shutil.copytree(REPO / "exercises", root / "exercises")
+    untouched_exercises(root)
     return root
 
 
@@ -356,7 +357,7 @@ MISTAKES: dict[str, str] = {
 def mistake_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future]]:
     """Every learner mistake graded with ``--submission --json``, two processes at a time."""
     folder = tmp_path_factory.mktemp("mistakes")
-    shutil.copytree(REPO / "exercises", folder / "exercises")
+    untouched_exercises(folder)
 
     def run(index: int, source: str) -> tuple[Run, dict[str, dict]]:
         path = folder / f"mistake{index}" / "lesson1_warmup.py"

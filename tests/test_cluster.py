@@ -274,7 +274,7 @@ def test_progress_counts_the_workers_and_names_the_cluster(runs: Runs) -> None:
     out = runs.process.stdout
     assert f"{TASKS} to grade on the Dask cluster at {runs.address}" in out
     assert "Grading" in out and " workers" in out and "ETA" in out
-    assert "erin lesson1: 0/19 timeout" in out  # 17 points of the lesson's, 2 of the hidden
+    assert "erin lesson1: 0/18 timeout" in out  # 16 points of the lesson's, 2 of the hidden
     assert runs.process.stderr == ""
 
 
@@ -455,3 +455,61 @@ def test_a_worker_refuses_another_release_or_lesson_digest_in_one_line() -> None
     unknown = refusal("tcp://w:1", release=grader.__version__,
                       versions={"lesson99_future": "0.1.0+1"}, isolate=False)
     assert unknown is not None and "none (it has no such lesson)" in unknown
+
+
+# -- a worker that forges its replies -------------------------------------------------------------
+
+FORGER = '''
+"""Loaded at start-up by a Dask worker's Python: its grader grades, then claims 1000/1000."""
+import grader.batch.cluster_worker as worker
+
+_grade = worker.GraderPlugin.grade
+
+
+def _forged(self, payload, extra_checks=None):
+    reply = _grade(self, payload, extra_checks)
+    for check in reply.get("results", {}).get("checks", []):
+        check.update(points=1000.0, max_points=1000.0, status="passed", outcome="passed")
+    return reply
+
+
+worker.GraderPlugin.grade = _forged
+'''
+
+
+def _forger(root: Path) -> dict[str, str]:
+    """The environment of a worker that runs this very grader (its version check passes) but
+    forges every reply."""
+    folder = root / "forger"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(FORGER, encoding="utf-8")
+    path = os.environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": f"{folder}:{path}" if path else str(folder)}
+
+
+def test_forged_replies_earn_nothing_and_are_graded_again_by_an_honest_worker(
+        tmp_path: Path) -> None:
+    students = ("alice", "bob", "carol")
+    classdir = _write_class(tmp_path / "class", students)
+    forger = _forger(tmp_path)
+    with _cluster(tmp_path / "forged", [forger]) as cluster:
+        forged = _batch(classdir, "--out", tmp_path / "forged-out", "--scheduler",
+                        cluster.address, "--timeout", TIMEOUT, "--lessons", "1,2")
+    assert forged.returncode == 0, forged.stderr + forged.stdout
+    results = _results(tmp_path / "forged-out")
+    graded_files = {key for key, row in results.items() if row["status"] != "missing"}
+    assert graded_files
+    for key in graded_files:
+        row = results[key]
+        assert (row["status"], row["score"]) == ("grader error", 0), key
+        assert row["max_score"] < 1000 and "cannot have made" in row["problem"], key
+    honest_worker = {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    with _cluster(tmp_path / "mixed", [forger, honest_worker]) as cluster:
+        mixed = _batch(classdir, "--out", tmp_path / "mixed-out", "--scheduler",
+                       cluster.address, "--timeout", TIMEOUT, "--lessons", "1,2")
+    assert mixed.returncode == 0, mixed.stderr + mixed.stdout
+    local = _batch(classdir, "--out", tmp_path / "local", "--jobs", "1", "--timeout", TIMEOUT,
+                   "--lessons", "1,2")
+    assert local.returncode == 0, local.stderr
+    assert _dump(tmp_path / "mixed-out" / "gradebook.db") == _dump(
+        tmp_path / "local" / "gradebook.db")

@@ -2,27 +2,52 @@
 
 Every solution gets full marks, every untouched stub gets zero, every check has a hint, and
 exercises and solutions define the same functions with the same signatures.
+
+``exercises/`` in the working tree is the learner's: these tests read the untouched stubs derived
+from ``solutions/`` (``untouched_stub``), and the stubs as committed (git's ``HEAD``) where they
+check what the repository ships.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from grader import reported
 from grader.check import check_info
 from grader.curriculum import lessons
 from grader.stubs import derive_stub, solution_regions
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 
 LESSONS = lessons()
 IDS = [lesson.name for lesson in LESSONS]
 # Every lesson file there is, registered or not yet (a lesson being written still gets its stub
 # checked against its solution).
+
+
+def _committed_exercises() -> dict[str, str]:
+    """``exercises/lesson*_*.py`` as committed (git's HEAD), by file name; the files on disk
+    when this is no git checkout (an unpacked release)."""
+    listing = subprocess.run(["git", "-C", str(REPO), "ls-tree", "--name-only", "HEAD",
+                              "exercises/"], capture_output=True, text=True)
+    if listing.returncode != 0:
+        return {p.name: p.read_text(encoding="utf-8")
+                for p in (REPO / "exercises").glob("lesson*_*.py")}
+    files = {}
+    for path in listing.stdout.split():
+        if Path(path).match("lesson*_*.py"):
+            files[Path(path).name] = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"HEAD:{path}"], capture_output=True,
+                text=True, check=True).stdout
+    return files
+
+
+COMMITTED = _committed_exercises()
 LESSON_FILES = sorted({p.name for p in (REPO / "solutions").glob("lesson*_*.py")}
-                      | {p.name for p in (REPO / "exercises").glob("lesson*_*.py")}
-                      | {lesson.filename for lesson in LESSONS})
+                      | set(COMMITTED) | {lesson.filename for lesson in LESSONS})
 
 
 def _functions(path: Path) -> dict[str, ast.FunctionDef]:
@@ -48,7 +73,7 @@ def test_lessons_are_found():
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
 def test_lesson_has_all_its_parts(lesson):
-    assert (REPO / "exercises" / lesson.filename).is_file()
+    assert lesson.filename in COMMITTED or (REPO / "exercises" / lesson.filename).is_file()
     assert (REPO / "solutions" / lesson.filename).is_file()
     assert (lesson.folder / "probes.py").is_file()
     assert lesson.title and lesson.title != lesson.stem
@@ -60,7 +85,8 @@ def test_every_check_has_points_and_a_hint(lesson):
     assert checks, f"{lesson.name} declares no checks"
     assert len({c.id for c in checks}) == len(checks), "check ids must be unique"
     for info in checks:
-        assert info.points > 0, info.id
+        # a check resting on a fact the learner process reports is worth 0 (it teaches only)
+        assert info.points > 0 or (info.reported and info.points == 0), info.id
         assert len(info.hint.strip()) >= 20, f"{info.id} needs a real hint"
         assert info.title.strip(), info.id
 
@@ -78,7 +104,7 @@ def test_every_test_function_is_a_declared_check(lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
 def test_exercise_and_solution_define_the_same_functions(lesson):
-    stub = _functions(REPO / "exercises" / lesson.filename)
+    stub = _functions(untouched_stub(lesson.filename))
     solution = _functions(REPO / "solutions" / lesson.filename)
     assert stub.keys() == solution.keys()
     for name in stub:
@@ -87,12 +113,20 @@ def test_exercise_and_solution_define_the_same_functions(lesson):
 
 @pytest.mark.parametrize("filename", LESSON_FILES)
 def test_committed_stub_is_derived_from_its_solution(filename):
-    """exercises/X is exactly derive_stub(solutions/X): one source of truth, no copy by hand."""
+    """exercises/X is exactly derive_stub(solutions/X): one source of truth, no copy by hand.
+
+    The file as committed, or on disk: a learner's clone holds solved files on disk (and the
+    untouched stubs in git); a developer who has just run ``python -m grader.stubs`` after
+    editing a solution holds the new stub on disk only. A clean checkout (CI) has one of each.
+    """
     solution = REPO / "solutions" / filename
-    exercise = REPO / "exercises" / filename
-    assert solution.is_file() and exercise.is_file(), f"{filename} needs both files"
+    on_disk = REPO / "exercises" / filename
+    shipped = {COMMITTED[filename]} if filename in COMMITTED else set()
+    if on_disk.is_file():
+        shipped.add(on_disk.read_text(encoding="utf-8"))
+    assert solution.is_file() and shipped, f"{filename} needs both files"
     derived = derive_stub(solution.read_text(encoding="utf-8"), solution)
-    assert exercise.read_text(encoding="utf-8") == derived, (
+    assert derived in shipped, (
         f"exercises/{filename} differs from the stub derived from solutions/{filename}: edit "
         "the solution (between ### BEGIN SOLUTION / ### END SOLUTION) and write the stub with "
         "`python -m grader.stubs`"
@@ -104,7 +138,7 @@ def test_every_exercise_function_has_one_solution_region(filename):
     solution = REPO / "solutions" / filename
     text = solution.read_text(encoding="utf-8")
     in_functions = [r.function for r in solution_regions(text, solution) if r.function]
-    public = _functions(REPO / "exercises" / filename)
+    public = _functions(untouched_stub(filename))
     assert sorted(in_functions) == sorted(public), (
         "each exercise function needs exactly one ### BEGIN SOLUTION region in its body"
     )
@@ -114,7 +148,7 @@ def test_every_exercise_function_has_one_solution_region(filename):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
 def test_every_stub_has_a_todo_and_raises(lesson):
-    path = REPO / "exercises" / lesson.filename
+    path = untouched_stub(lesson.filename)
     source = path.read_text(encoding="utf-8")
     for name, function in _functions(path).items():
         body = ast.get_source_segment(source, function) or ""
@@ -142,6 +176,48 @@ def test_checks_declare_the_functions_they_are_about(lesson):
     assert graded == exercise.keys(), f"no check grades {sorted(exercise.keys() - graded)}"
 
 
+def _readme_reported_list() -> list[str]:
+    """The list of reported facts in the README's section on what the learner can fake."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("**What the learner process can and cannot fake.**")
+    section = text[start:text.index("\n## ", start)]
+    return [line for line in section.splitlines() if line.startswith("- lesson")]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_no_point_rests_on_a_reported_fact(lesson):
+    """Issue 17 §3: a fact the learner process reports about itself can be forged by rewriting
+    the probes there, so a check that declares one is worth 0 points (it still teaches)."""
+    assert reported.problems(lesson) == []
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
+def test_reported_facts_are_declared_and_listed(lesson, capsys):
+    """Each fact a learner process reports about itself is declared by the checks resting on
+    it (``reported=``), printed here lesson by lesson, and listed in the README as it is."""
+    declared = reported.lines([lesson])
+    with capsys.disabled():
+        print(f"\n{lesson.name} reported facts:", *(declared or ["  (none)"]), sep="\n  ")
+    listed = [line for line in _readme_reported_list()
+              if line.startswith(f"- {lesson.name}: ")]
+    assert listed == declared, (
+        "README.md's list of reported facts differs from the checks' declarations: paste "
+        "`python -m grader.reported` into it")
+
+
+def test_the_lesson_probes_report_no_undeclared_fact():
+    """The facts known to be reported (issue 17 §3): each still declared by its lesson."""
+    known = {
+        "lesson1": ["make_counter() returned a tf.function", "was a tf.Tensor"],
+        "lesson9": ["returned a keras.callbacks.TensorBoard"],
+        "lesson10": ["the devices of"],
+    }
+    for lesson in LESSONS:
+        facts = " | ".join(reported.facts(lesson))
+        for fragment in known.get(lesson.name, []):
+            assert fragment in facts, f"{lesson.name} no longer declares {fragment!r}"
+
+
 @pytest.fixture(scope="module")
 def solution_results(grade):
     """Each lesson's solution, graded once for this module (and again where a test says so)."""
@@ -164,7 +240,7 @@ def test_solution_gets_full_marks(solution_results, lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=IDS)
 def test_untouched_stub_gets_zero(grade, lesson):
-    results = grade(lesson.name, REPO / "exercises" / lesson.filename)
+    results = grade(lesson.name, untouched_stub(lesson.filename))
     assert results.total == 0
     assert all(c.status == "failed" for c in results.checks)
     assert all("not written yet" in c.message or "NotImplementedError" in c.message

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_exercises
 
 GRADE = str(Path(sys.executable).parent / "grade")
 
@@ -28,7 +27,7 @@ def gpu_present() -> bool:
 def test_gpu_requested_without_a_gpu_is_a_setup_error(gpu_present, tmp_path):
     if gpu_present:
         pytest.skip("this machine has a GPU")
-    shutil.copytree(REPO / "exercises", tmp_path / "exercises")
+    untouched_exercises(tmp_path)
     done = subprocess.run([GRADE, "lesson1", "--device", "gpu"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 2

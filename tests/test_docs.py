@@ -40,3 +40,19 @@ def test_the_readme_shows_the_offline_mnist_command_and_links_the_design() -> No
 def test_course_notes_name_no_path_outside_the_repository() -> None:
     for note in sorted((REPO / "course").glob("*/notes.md")):
         assert "../shared" not in note.read_text(encoding="utf-8"), note.parent.name
+
+
+def test_the_readme_starts_with_clone_venv_install_grade_in_that_order() -> None:
+    """A learner types the Start block from the top: each step needs the one before it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme[readme.index("## Start"):]
+    opened = start.index("```bash\n") + len("```bash\n")
+    block = start[opened:start.index("```", opened)]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    steps = ["git clone ", "cd ", "python3 -m venv .venv", ". .venv/bin/activate",
+             'pip install -e ".[cpu]"', "grade lesson1"]
+    assert len(commands) == len(steps), commands
+    for command, step in zip(commands, steps, strict=True):
+        assert command.startswith(step), (command, step)
+    folder = commands[0].split()[-1]  # the clone's folder is the one the next line enters
+    assert commands[1] == f"cd {folder}", commands

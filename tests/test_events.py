@@ -4,6 +4,7 @@ record and the check."""
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from pathlib import Path
 
@@ -225,3 +226,85 @@ def test_a_scalar_tensor_of_the_wrong_shape_is_named():
     data = frame_record(b"\x1a\x0dbrain.Event:2") + frame_record(_value_event(value))
     with pytest.raises(EventFileError, match=r"record 2, tag 'loss': a scalar of shape \(2,\)"):
         read_event_file(data, NAME)
+
+
+# -- bounded work, and only the reader's own errors (issue 17 §5) --------------------------------
+
+HEADER = frame_record(b"\x1a\x0dbrain.Event:2")
+
+
+def _tensor_value(tensor: bytes, plugin: bytes = b"scalars") -> bytes:
+    plugin_data = b"\x0a" + _varint(len(plugin)) + plugin
+    metadata = b"\x0a" + _varint(len(plugin_data)) + plugin_data
+    return (b"\x0a\x04loss" + b"\x42" + _varint(len(tensor)) + tensor
+            + b"\x4a" + _varint(len(metadata)) + metadata)
+
+
+def _shape(*sizes: int) -> bytes:
+    dims = b"".join(b"\x12" + _varint(len(d)) + d for d in (b"\x08" + _varint(s) for s in sizes))
+    return b"\x12" + _varint(len(dims)) + dims
+
+
+def test_millions_of_empty_values_are_refused_quickly_and_in_little_memory():
+    import resource
+    import time
+
+    summary = b"\x0a\x00" * 6_000_000  # 12 MB of empty summary values
+    event = b"\x2a" + _varint(len(summary)) + summary
+    data = HEADER + frame_record(event)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    with pytest.raises(EventFileError, match="more summary values than the 100,000"):
+        read_event_file(data, NAME)
+    assert time.monotonic() - start < 5.0  # the CRC of 12 MB is most of it
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
+
+
+def test_values_are_counted_over_the_whole_file():
+    value = b"\x0a\x04loss" + b"\x15" + struct.pack("<f", 0.5)
+    record = frame_record(_value_event(value))
+    read_event_file(HEADER + record * 10, NAME)
+    summary = (b"\x0a" + _varint(len(value)) + value) * 50_001
+    event = b"\x2a" + _varint(len(summary)) + summary
+    with pytest.raises(EventFileError, match="record 3 holds more summary values"):
+        read_event_file(HEADER + frame_record(event) * 2, NAME)
+
+
+def test_too_many_records_are_refused():
+    from grader.events import MAX_RECORDS
+
+    with pytest.raises(EventFileError, match="more than 100,000 records"):
+        read_event_file(HEADER + frame_record(b"\x10\x01") * MAX_RECORDS, NAME)
+
+
+@pytest.mark.parametrize(("tensor", "message"), [
+    (b"\x08\x01" + _shape() + b"\x22\x03abc", r"3 bytes of tensor content for a tensor of "
+     r"shape \(\) and type float32"),
+    (b"\x08\x01" + _shape(2**62, 2**62, 4) + b"\x22\x04" + bytes(4), "impossible shape"),
+    (b"\x08\x01" + _shape(2**40, 2**40) + b"\x22\x04" + bytes(4), "impossible shape"),
+    (b"\x08\x01" + _shape(*[1] * 9) + b"\x22\x04" + bytes(4), "9 dimensions"),
+    (b"\x08\x01" + _shape(3) + b"\x2a\x08" + bytes(8), r"2 values for a tensor of shape \(3,\)"),
+], ids=["3-bytes-of-content", "overflowing-shape", "huge-shape", "many-dims", "few-values"])
+def test_bad_tensors_are_the_files_clear_failure(tensor, message):
+    data = HEADER + frame_record(_value_event(_tensor_value(tensor)))
+    with pytest.raises(EventFileError, match=rf"record 2, tag 'loss'.*{message}"):
+        read_event_file(data, NAME)
+
+
+def test_a_histogram_of_impossible_size_is_refused():
+    tensor = b"\x08\x02" + _shape(2**21, 3) + b"\x32\x08" + bytes(8)
+    data = HEADER + frame_record(_value_event(_tensor_value(tensor, b"histograms")))
+    with pytest.raises(EventFileError, match="impossible shape"):
+        read_event_file(data, NAME)
+
+
+def test_nothing_but_the_readers_own_error_escapes():
+    """Whatever bytes a record holds, the reader fails with EventFileError, never another
+    exception (a grader fault): every prefix and byte flip of a valid record."""
+    tensor = b"\x08\x01" + _shape() + b"\x22\x04" + struct.pack("<f", 0.5)
+    event = _value_event(_tensor_value(tensor))
+    assert read_event_file(HEADER + frame_record(event), NAME).scalars["loss"][0].value == 0.5
+    for cut in range(len(event)):
+        for variant in (event[:cut], event[:cut] + b"\xff" + event[cut + 1:]):
+            with contextlib.suppress(EventFileError):
+                read_event_file(HEADER + frame_record(variant), NAME)

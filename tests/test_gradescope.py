@@ -12,12 +12,15 @@ the wheel from the zip, which the autograder checks by its digest.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,8 +31,9 @@ from grader.gradescope import submission as found_files
 from grader.gradescope.results import Document, Graded
 from grader.notebooks.extract import notebook_module
 from grader.results import CheckResult, GradingResults
-from tests.conftest import REPO, VARIANTS, expected_failures
+from tests.conftest import REPO, VARIANTS, expected_failures, untouched_stub
 from tests.test_cli import ENV, GRADE
+from tests.test_no_namespaces import without_namespaces
 
 SETUP_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 600
@@ -75,9 +79,19 @@ def check_schema(document: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The zip built by the CLI, unpacked, and set up offline into a fresh environment."""
-    base = tmp_path_factory.mktemp("gradescope")
+def autograder() -> Iterator[dict]:
+    """The zip built by the CLI, unpacked, and set up offline into a fresh environment, in a
+    folder every user may enter (as /autograder and /opt are on Gradescope: the learner's own
+    user must reach the environment, not the autograder's private folders)."""
+    base = Path(tempfile.mkdtemp(prefix="grade-gradescope-"))
+    base.chmod(0o755)
+    try:
+        yield _set_up(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _set_up(base: Path) -> dict:
     zip_path = base / "autograder.zip"
     started = time.monotonic()
     hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
@@ -92,9 +106,8 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
         archive.extractall(source)
         for info in archive.infolist():  # zipfile drops modes: keep the scripts' x bits
             (source / info.filename).chmod((info.external_attr >> 16) & 0o777)
-    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt",
-            "data/mnist/t10k-images-idx3-ubyte.gz", "data/mnist/t10k-labels-idx1-ubyte.gz",
-            "data/mnist/README.txt"} <= names
+    assert {"setup.sh", "run_autograder", "autograder.json", "tensorflow.txt"} <= names
+    assert not any(name.startswith("data/") for name in names)  # lessons 1, 2 use no MNIST
     assert any(name.startswith("wheels/tf_course-") for name in names)
     config = json.loads((source / "autograder.json").read_text())
     assert config["lessons"] == ["lesson1_warmup", "lesson2_linear_regression"]
@@ -130,8 +143,10 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "build_s": build_s, "setup_s": setup_s}
 
 
-def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tuple[dict, Path]:
-    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json."""
+def run_autograder(autograder: dict, name: str, files: dict[str, bytes], *,
+                   namespaces: bool = True) -> tuple[dict, Path]:
+    """A fresh AUTOGRADER_ROOT holding ``files`` in submission/; its results.json.
+    ``namespaces`` False: as root without CAP_SYS_ADMIN (a container without namespaces)."""
     root = autograder["base"] / f"root-{name}"
     shutil.copytree(autograder["source"], root / "source")
     (root / "submission").mkdir()
@@ -141,8 +156,11 @@ def run_autograder(autograder: dict, name: str, files: dict[str, bytes]) -> tupl
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")  # as Gradescope
     env = {**autograder["env"], "AUTOGRADER_ROOT": str(root)}
     started = time.monotonic()
-    done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if namespaces:
+        done = subprocess.run([str(root / "run_autograder")], env=env, cwd="/",
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    else:
+        done = without_namespaces([str(root / "run_autograder")], env=env, cwd=Path("/"))
     autograder.setdefault("runs", {})[name] = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
     document = json.loads((root / "results" / "results.json").read_text())
@@ -155,6 +173,7 @@ class GradeJson:
     autograder does) and read by :meth:`document`."""
 
     def __init__(self, lesson: str, path: Path, tmp: Path) -> None:
+        self.stem = find_lesson(lesson).stem
         self.out = tmp / f"{lesson}-{path.stem}.json"
         hidden = ["--checks", str(HIDDEN_CHECKS)] if WITH_HIDDEN else []
         self.process = subprocess.Popen(
@@ -171,10 +190,22 @@ def scores_by_check(document: dict) -> dict[str, float]:
             if "check" in t.get("extra_data", {})}
 
 
+def lesson_tests(document: dict, stem: str) -> list[dict]:
+    """The tests of one lesson of the zip's results.json."""
+    return [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == stem]
+
+
 def assert_same_as_grade(document: dict, grade: GradeJson) -> dict:
+    """The submitted lesson scores as `grade` gives; the zip's other lesson, not submitted,
+    is its checks at 0, each saying which file to submit."""
     expected = grade.document()
-    assert scores_by_check(document) == scores_by_check(expected)
+    ours = {"tests": lesson_tests(document, grade.stem)}
+    assert scores_by_check(ours) == scores_by_check(expected)
     assert document["score"] == pytest.approx(expected["score"])
+    others = [t for t in document["tests"]
+              if t.get("extra_data", {}).get("lesson") not in (None, grade.stem)]
+    assert others and all(t["score"] == 0 and "in your submission" in t["output"]
+                          for t in others)
     return expected
 
 
@@ -184,10 +215,10 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
     grade = GradeJson("lesson1", solution, tmp_path)
     document, root = run_autograder(autograder, "reference", {solution.name: solution.read_bytes()})
     expected = assert_same_as_grade(document, grade)
-    assert document["score"] == expected["max_score"] == document["extra_data"]["max_score"]
-    assert all(t["status"] == "passed" for t in document["tests"])
-    assert all(t["output"] == "" for t in document["tests"] if t["name"] != DETAILS)
-    hidden = [t for t in document["tests"] if t["visibility"] == "hidden" and t["name"] != DETAILS]
+    assert document["score"] == expected["max_score"] < document["extra_data"]["max_score"]
+    ours = lesson_tests(document, grade.stem)
+    assert all(t["status"] == "passed" and t["output"] == "" for t in ours)
+    hidden = [t for t in ours if t["visibility"] == "hidden"]
     if WITH_HIDDEN:  # tests/hidden_checks/lesson1_warmup.py: 2 points, VISIBILITY left "hidden"
         assert [t["score"] for t in hidden] == [2]
     else:
@@ -203,12 +234,12 @@ def test_reference_gets_full_marks_as_grade_gives(autograder: dict, tmp_path: Pa
 
 @pytest.mark.slow
 def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: Path) -> None:
-    stub = REPO / "exercises" / "lesson2_linear_regression.py"
+    stub = untouched_stub("lesson2_linear_regression.py")
     grade = GradeJson("lesson2", stub, tmp_path)
     document, _ = run_autograder(autograder, "stub", {stub.name: stub.read_bytes()})
     assert_same_as_grade(document, grade)
     assert document["score"] == 0
-    failed = [t for t in document["tests"] if t["status"] == "failed"]
+    failed = [t for t in lesson_tests(document, grade.stem) if t["status"] == "failed"]
     assert failed and all("Hint:" in t["output"] for t in failed)
     if WITH_HIDDEN:  # lesson2_linear_regression/shown_after_publishing.py
         assert {t["visibility"] for t in failed} == {"visible", "after_published"}
@@ -218,7 +249,7 @@ def test_stub_and_buggy_lose_the_points_grade_takes(autograder: dict, tmp_path: 
     grade = GradeJson("lesson2", copy, tmp_path)
     document, _ = run_autograder(autograder, "buggy", {stub.name: BUGGY.read_bytes()})
     assert_same_as_grade(document, grade)
-    failing = {t["extra_data"]["check"] for t in document["tests"]
+    failing = {t["extra_data"]["check"] for t in lesson_tests(document, grade.stem)
                if t["status"] == "failed" and t["visibility"] == "visible"}
     assert failing == expected_failures(BUGGY)
     assert 0 < document["score"] < document["extra_data"]["max_score"]
@@ -269,8 +300,97 @@ def test_a_submission_cannot_write_its_own_results(autograder: dict) -> None:
     solution = (REPO / "solutions" / "lesson1_warmup.py").read_text()
     document, _ = run_autograder(autograder, "forger",
                                  {"lesson1_warmup.py": (solution + "\n" + attack).encode()})
-    assert document["score"] == document["extra_data"]["max_score"] > 0
+    ours = lesson_tests(document, "lesson1_warmup")
+    assert document["score"] == sum(t["max_score"] for t in ours) > 0
+    assert all(t["status"] == "passed" for t in ours)
     assert "forged" not in document["output"]
+
+
+DAEMON = """
+import glob as _glob, json as _json, os as _os, time as _time
+_root = {root!r}
+_found = []
+for _pattern in (_root + "/**/*.py", "/tmp/grade-hidden-*/**/*.py"):
+    for _path in _glob.glob(_pattern, recursive=True):
+        try:
+            with open(_path) as _handle:
+                _found.append(_path + ": " + _handle.read())
+        except OSError:
+            pass
+if _os.fork() == 0:
+    _os.setsid()
+    if _os.fork() == 0:
+        with open({marker!r}, "w") as _handle:
+            _handle.write(str(_os.getpid()))
+        _results = _root + "/results/results.json"
+        for _ in range(3000):
+            try:
+                with open(_results) as _handle:
+                    _document = _json.load(_handle)
+                for _test in _document["tests"]:
+                    _test["score"] = _test.get("max_score", 0)
+                    _test["status"] = "passed"
+                _document["score"] = sum(_t["score"] for _t in _document["tests"])
+                with open(_results, "w") as _handle:
+                    _json.dump(_document, _handle)
+            except (OSError, ValueError, KeyError):
+                pass
+            _time.sleep(0.1)
+    _os._exit(0)
+
+
+def fibonacci(n):
+    raise RuntimeError("found: " + " | ".join(_found))
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie waiting for its parent to reap it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("capsh") or not shutil.which("unshare"),
+                    reason="needs root, capsh (libcap2-bin) and unshare to take namespaces away "
+                           "(as in CI)")
+def test_without_namespaces_a_daemon_neither_forges_results_nor_reads_checks(
+        autograder: dict) -> None:
+    """Gradescope without namespaces (root without CAP_SYS_ADMIN): the lesson 1 stub plus a
+    detached daemon that waits for results.json to rewrite it, and a walk of the disk for the
+    hidden checks raised in a visible test's message, earn exactly what the stub alone earns;
+    the daemon is dead when run_autograder returns, and the results say what isolation held."""
+    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text()
+    honest, _ = run_autograder(autograder, "stub-no-namespaces",
+                               {"lesson1_warmup.py": stub.encode()}, namespaces=False)
+    marker = Path(tempfile.gettempdir()) / f"grade-daemon-{os.getpid()}"
+    root = autograder["base"] / "root-daemon"
+    attack = stub + DAEMON.format(root=str(root), marker=str(marker))
+    try:
+        document, where = run_autograder(autograder, "daemon",
+                                         {"lesson1_warmup.py": attack.encode()},
+                                         namespaces=False)
+        assert where == root and marker.exists(), "the daemon did start"
+        daemon = int(marker.read_text())
+        time.sleep(2)  # time enough for a live daemon to rewrite the verdict
+        assert not _alive(daemon)
+        final = json.loads((root / "results" / "results.json").read_text())
+    finally:
+        marker.unlink(missing_ok=True)
+    assert final == document
+    assert document["score"] == honest["score"] == 0
+    assert scores_by_check(document) == scores_by_check(honest)
+    text = json.dumps(document)
+    assert "raised RuntimeError" in text  # the attack's message did come back, empty-handed
+    if WITH_HIDDEN:
+        assert "def test_hidden_fibonacci_twenty(" not in text
+    assert "def make_counter" not in text  # nor the submission as received or staged
+    for folder in ("source", "results", "submission", "grading"):
+        assert (root / folder).stat().st_mode & 0o777 == 0o700
+    notes = next(t["output"] for t in document["tests"] if t["name"] == DETAILS)
+    assert "run as a user of their own" in notes and "NOT isolated" in notes
 
 
 @pytest.mark.slow
@@ -284,8 +404,14 @@ def test_no_lesson_file_is_zero_with_a_message(autograder: dict, name: str,
                                                files: dict[str, bytes], says: str) -> None:
     document, _ = run_autograder(autograder, name, files)
     assert document["score"] == 0
-    assert says in document["output"]
-    assert [t["name"] for t in document["tests"]] == [DETAILS]
+    assert document["output"].count(says) == 1
+    # every lesson of the zip is there, its checks at 0
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    checks = [t for t in document["tests"] if t["visibility"] == "visible"]
+    assert [t["extra_data"]["check"] for t in checks] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in checks)
+    assert document["tests"][-1]["name"] == DETAILS
 
 
 @pytest.mark.slow
@@ -395,3 +521,103 @@ def test_nothing_submitted_to_a_one_lesson_zip_lists_its_checks(tmp_path: Path) 
     assert document["output"].count("Nothing was submitted") == 1
     assert document["output"].endswith(f"Graded by the course's grader {grader.__version__}+"
                                        f"{installed_digest()[:12]}.")
+
+
+def _two_lesson_root(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    import grader
+    from grader.gradescope.version import installed_digest
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "autograder.json").write_text(json.dumps({
+        "grader_version": grader.__version__, "grader_digest": installed_digest(),
+        "lessons": ["lesson1_warmup", "lesson2_linear_regression"], "call_timeout_s": 30,
+        "total_timeout_s": 300}))
+    (tmp_path / "submission").mkdir()
+    for name, data in files.items():
+        (tmp_path / "submission" / name).write_bytes(data)
+    return tmp_path
+
+
+UNREADABLE = b"\xff\xfe not a text file\n"  # graded as an error without a learner process
+
+
+def test_a_lesson_the_submission_lacks_is_zero_worth_its_points(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE})
+    document = runner.grade(root)
+    check_schema(document)
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+    assert f"0/{lesson2.max_points:g} points (missing)" in document["output"]
+    says = f"No {lesson2.filename} in your submission"
+    assert document["output"].count(says) == 1
+    tests = [t for t in document["tests"] if t.get("extra_data", {}).get("lesson") == lesson2.stem]
+    assert [t["extra_data"]["check"] for t in tests] == [c.id for c in lesson2.checks()]
+    assert all(t["score"] == 0 and says in t["output"] for t in tests)
+    assert sum(t["max_score"] for t in tests) == lesson2.max_points
+
+
+def test_a_submission_with_every_lesson_is_not_told_a_file_is_missing(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    lesson1, lesson2 = find_lesson("lesson1"), find_lesson("lesson2")
+    root = _two_lesson_root(tmp_path, {lesson1.filename: UNREADABLE,
+                                       lesson2.filename: UNREADABLE})
+    document = runner.grade(root)
+    assert "in your submission" not in document["output"]
+    assert document["extra_data"]["max_score"] == lesson1.max_points + lesson2.max_points
+
+
+def test_nothing_submitted_to_a_two_lesson_zip_is_every_lesson_at_zero(tmp_path: Path) -> None:
+    from grader.gradescope import runner
+
+    document = runner.grade(_two_lesson_root(tmp_path, {}))
+    lessons = [find_lesson("lesson1"), find_lesson("lesson2")]
+    assert document["extra_data"]["max_score"] == sum(lesson.max_points for lesson in lessons)
+    assert document["output"].count("Nothing was submitted") == 1
+    assert [t["extra_data"]["check"] for t in document["tests"][:-1]] == [
+        c.id for lesson in lessons for c in lesson.checks()]
+
+
+def test_only_lessons_that_read_mnist_ship_it() -> None:
+    from grader.gradescope.build import needs_mnist
+
+    assert not needs_mnist([find_lesson("lesson1"), find_lesson("lesson2")])
+    assert not needs_mnist([find_lesson(f"lesson{n}") for n in (8, 9, 10)])
+    for number in (3, 4, 5, 6, 7):
+        assert needs_mnist([find_lesson("lesson1"), find_lesson(f"lesson{number}")]), number
+    assert needs_mnist([find_lesson("lesson1")],
+                       [("lesson1_warmup.py", b"from grader.data.mnist import grading_split\n")])
+
+
+@pytest.mark.slow
+def test_a_zip_for_lessons_without_mnist_builds_offline_without_it(tmp_path: Path) -> None:
+    """`grade gradescope --lessons 1,2` with no MNIST anywhere and no network: built, no data."""
+    env = {**ENV, "MNIST_DIR": str(tmp_path / "no-mnist"), "KERAS_HOME": str(tmp_path / "k"),
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
+           "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+    out = tmp_path / "autograder.zip"
+    built = subprocess.run([GRADE, "gradescope", "--out", str(out), "--lessons", "1,2"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr + built.stdout
+    with zipfile.ZipFile(out) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("data/")]
+    refused = subprocess.run([GRADE, "gradescope", "--out", str(tmp_path / "b.zip"),
+                              "--lessons", "1,3"], env=env, cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode == 2 and "MNIST" in refused.stderr  # lesson 3 does need it
+def test_the_notes_say_plainly_what_isolation_holds() -> None:
+    """The results' hidden test carries the sandbox's state: without namespaces, what the
+    learner's own user still protects, and where nothing does, that the hidden checks and the
+    results are within the learner's reach."""
+    from grader.learner.sandbox import Capabilities
+
+    own_user = Capabilities(root=True, namespaces=False, own_user=True).explain()
+    assert "run as a user of their own" in own_user and "NOT isolated" in own_user
+    for nothing in (Capabilities(root=False, namespaces=False),
+                    Capabilities(root=True, namespaces=False, own_user=False)):
+        text = nothing.explain()
+        assert "NOT isolated" in text and "hidden checks included" in text
+        assert "results included" in text
+    assert "NOT" not in Capabilities(root=True, namespaces=True, own_user=True).explain()

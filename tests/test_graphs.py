@@ -47,3 +47,35 @@ def test_broken_or_forged_bytes_are_a_clear_error(data):
 def test_a_huge_graph_is_refused_before_parsing():
     with pytest.raises(GraphError, match="larger than"):
         op_types(b"\x00" * (MAX_GRAPH_BYTES + 1))
+
+
+def test_millions_of_empty_nodes_are_refused_before_parsing():
+    import time
+
+    from grader.graphs import MAX_NODES
+
+    start = time.monotonic()
+    with pytest.raises(GraphError, match=f"more than {MAX_NODES:,} nodes"):
+        op_types(b"\x0a\x00" * 4_000_000)
+    function = b"\x1a\x00" * (MAX_NODES // 2 + 1)
+    library = (b"\x0a" + _len(function) + function) * 2
+    with pytest.raises(GraphError, match="more than"):
+        op_types(b"\x12" + _len(library) + library)
+    assert time.monotonic() - start < 3.0
+
+
+def test_a_node_with_too_many_inputs_is_refused():
+    from grader.graphs import node_inputs
+
+    node = b"\x0a\x01a" + b"\x1a\x01b" * 10_001
+    with pytest.raises(GraphError, match="more than 10,000 inputs"):
+        node_inputs(b"\x0a" + _len(node) + node)
+
+
+def _len(data: bytes) -> bytes:
+    out, number = bytearray(), len(data)
+    while True:
+        byte, number = number & 0x7F, number >> 7
+        out.append(byte | (0x80 if number else 0))
+        if not number:
+            return bytes(out)

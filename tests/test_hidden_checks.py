@@ -117,9 +117,9 @@ def test_grade_lesson_adds_the_hidden_checks_and_results_json_marks_them(tmp_pat
     out = tmp_path / "results.json"
     run = _grade("lesson1", "--submission", submission, "--checks", HIDDEN, "--json", out)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert HIDDEN_TITLE in run.stdout and "Score: 17/19" in run.stdout
+    assert HIDDEN_TITLE in run.stdout and "Score: 16/18" in run.stdout
     document = json.loads(out.read_text())
-    assert (document["score"], document["max_score"]) == (17, 19)
+    assert (document["score"], document["max_score"]) == (16, 18)
     tests = {t["name"]: t for t in document["tests"]}
     assert tests[HIDDEN_TITLE]["visibility"] == "hidden"
     assert tests[HIDDEN_TITLE]["status"] == "failed"
@@ -157,7 +157,7 @@ def test_batch_counts_hidden_points_everywhere(hidden_batch):
     with open(out / "grades.csv", newline="") as grades:
         rows = {row["student"]: row for row in csv.DictReader(grades)}
     assert {s: (rows[s]["score"], rows[s]["max_score"]) for s in rows} == {
-        "alice": ("19", "19"), "bob": ("17", "19"), "carol": ("0", "19")}
+        "alice": ("18", "18"), "bob": ("16", "18"), "carol": ("0", "18")}
     version = rows["alice"]["grader_version"]
     assert version.endswith(HiddenChecks.from_dir(HIDDEN).version_suffix(LESSON1))
     with sqlite3.connect(out / "gradebook.db") as db:
@@ -167,7 +167,7 @@ def test_batch_counts_hidden_points_everywhere(hidden_batch):
     bob = json.loads((out / "students" / "bob" / "results.json").read_text())
     tests = {t["name"].removeprefix("lesson1: "): t for t in bob["tests"]}
     assert tests[HIDDEN_TITLE]["visibility"] == "hidden"
-    assert (bob["score"], bob["max_score"]) == (17, 19)
+    assert (bob["score"], bob["max_score"]) == (16, 18)
     for test in bob["tests"]:
         assert ("hint" in test["extra_data"]) == (test["status"] == "failed"), test["name"]
     junit = (out / "students" / "bob" / "junit.xml").read_text()
@@ -175,11 +175,30 @@ def test_batch_counts_hidden_points_everywhere(hidden_batch):
 
 
 @pytest.mark.slow
+def test_students_files_withhold_the_hidden_checks_message_unless_asked(hidden_batch, tmp_path):
+    """Issue 17: bob's honest wrong answer; the hidden check's expected values and hint stay
+    out of every file handed back, and are there with --feedback-hidden."""
+    expected = "[0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89"  # the hidden check's expected value
+    files = ("results.json", "junit.xml", "feedback.md")
+    for name in files:
+        text = (hidden_batch["out"] / "students" / "bob" / name).read_text()
+        assert expected not in text and HIDDEN_HINT not in text, name
+    shown = tmp_path / "out"
+    shutil.copytree(hidden_batch["out"], shown)
+    again = _grade("batch", hidden_batch["class"], "--out", shown, "--jobs", "1", "--lessons",
+                   "1", "--checks", HIDDEN, "--feedback-hidden")
+    assert again.returncode == 0, again.stderr
+    for name in files:
+        text = (shown / "students" / "bob" / name).read_text()
+        assert expected in text and HIDDEN_HINT in text, name
+
+
+@pytest.mark.slow
 def test_feedback_leaves_hidden_checks_out_unless_asked(hidden_batch, tmp_path):
     out = hidden_batch["out"]
     feedback = (out / "students" / "bob" / "feedback.md").read_text()
     assert HIDDEN_TITLE not in feedback and HIDDEN_HINT not in feedback
-    assert "17/17" in feedback and "checks of their own" in feedback
+    assert "16/16" in feedback and "checks of their own" in feedback
     shown = tmp_path / "out"
     shutil.copytree(out, shown)
     again = _grade("batch", hidden_batch["class"], "--out", shown, "--jobs", "1", "--lessons",
@@ -187,7 +206,7 @@ def test_feedback_leaves_hidden_checks_out_unless_asked(hidden_batch, tmp_path):
     assert again.returncode == 0, again.stderr
     assert "0 to grade" in again.stdout  # the exports are rebuilt, nothing is graded again
     feedback = (shown / "students" / "bob" / "feedback.md").read_text()
-    assert HIDDEN_TITLE in feedback and HIDDEN_HINT in feedback and "17/19" in feedback
+    assert HIDDEN_TITLE in feedback and HIDDEN_HINT in feedback and "16/18" in feedback
 
 
 @pytest.mark.slow
@@ -211,9 +230,9 @@ def test_changing_the_hidden_checks_grades_again(hidden_batch, tmp_path):
 def test_summary_has_students_errors_and_rates_of_loaded_files(hidden_batch):
     summary = (hidden_batch["out"] / "summary.md").read_text()
     students = summary.split("## Students", 1)[1].split("## Errors", 1)[0]
-    assert "| alice | 19/19 | 19/19 |" in students
-    assert "| bob | 17/19 | 17/19 |" in students
-    assert "| carol | 0/19 error | 0/19 |" in students
+    assert "| alice | 18/18 | 18/18 |" in students
+    assert "| bob | 16/18 | 16/18 |" in students
+    assert "| carol | 0/18 error | 0/18 |" in students
     errors = summary.split("## Errors", 1)[1]
     assert "| carol | lesson1_warmup.py | error |" in errors and "SyntaxError" in errors
     # carol's file did not load: the rates count alice and bob only

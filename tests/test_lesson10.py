@@ -17,7 +17,7 @@ from grader.curriculum import find_lesson, lessons
 from grader.graphs import _graph_def_class, node_inputs
 from grader.learner.session import LearnerSession
 from grader.runner import machine_capabilities
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 
 checks = find_lesson("lesson10").module()
 
@@ -36,7 +36,7 @@ def test_only_lesson10_asks_for_two_devices():
 def test_a_forked_learner_process_has_the_devices_its_lesson_declares(zygote, count):
     """The experiment behind LOGICAL_DEVICES: the zygote imported TensorFlow but ran no op, so
     its forked child can still split its CPU (isolated, where the machine allows it)."""
-    stub = REPO / "exercises" / LESSON10.filename
+    stub = untouched_stub(LESSON10.filename)
     with LearnerSession(zygote, stub, module_name=LESSON10.stem, logical_devices=count,
                         isolate=machine_capabilities().isolated) as session:
         found = session.run(f"{LESSON10.stem}:device_count", label="devices", seed=1)
@@ -118,7 +118,7 @@ def test_the_pipeline_chain_is_read_from_the_output_back():
 def test_grade_batch_grades_a_lesson10_submission(tmp_path):
     classdir = tmp_path / "class"
     for student, source in (("ann", REPO / "solutions" / LESSON10.filename),
-                            ("ben", REPO / "exercises" / LESSON10.filename)):
+                            ("ben", untouched_stub(LESSON10.filename))):
         (classdir / student).mkdir(parents=True)
         (classdir / student / LESSON10.filename).write_bytes(source.read_bytes())
     out = tmp_path / "out"

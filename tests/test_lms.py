@@ -27,7 +27,7 @@ from grader.batch.lms import (
 from grader.batch.records import GRADED, MISSING, LessonInfo, LessonRecord
 from grader.errors import SetupError
 from grader.results import CheckResult
-from tests.conftest import REPO
+from tests.conftest import REPO, untouched_stub
 from tests.test_cli import ENV, GRADE
 
 LESSONS = {"lesson1_warmup": LessonInfo("lesson1_warmup", 1, "Warm-up (graphs)"),
@@ -136,7 +136,7 @@ def test_batch_writes_the_lms_files(tmp_path: Path) -> None:
     """The CLI as an instructor runs it: grade, then the same gradebook into the other LMS."""
     submissions = tmp_path / "submissions"
     for student, source in (("alice", REPO / "solutions" / "lesson1_warmup.py"),
-                            ("bob", REPO / "exercises" / "lesson1_warmup.py"),
+                            ("bob", untouched_stub("lesson1_warmup.py")),
                             ("carol", REPO / "solutions" / "lesson1_warmup.py")):
         (submissions / student).mkdir(parents=True)
         (submissions / student / "lesson1_warmup.py").write_bytes(source.read_bytes())
@@ -153,8 +153,8 @@ def test_batch_writes_the_lms_files(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = _rows((out / "canvas.csv").read_text())
     assert rows[0] == [*CANVAS_COLUMNS, "Lesson 1: Warm-up: graphs, variables and Fibonacci"]
-    assert rows[1] == [POINTS_POSSIBLE, "", "", "", "", "17"]
-    assert rows[2:] == [["Alice", "1", "S1", "alice", "A", "17"],
+    assert rows[1] == [POINTS_POSSIBLE, "", "", "", "", "16"]
+    assert rows[2:] == [["Alice", "1", "S1", "alice", "A", "16"],
                         ["Bob", "2", "S2", "bob", "A", "0"],
                         ["Dave", "4", "S4", "dave", "B", "0"]]
     text = " ".join(done.stdout.split())
@@ -167,7 +167,7 @@ def test_batch_writes_the_lms_files(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert _rows((out / "moodle.csv").read_text()) == [
         ["Email address", "Lesson 1: Warm-up: graphs, variables and Fibonacci"],
-        ["a@x.org", "17"], ["b@x.org", "0"], ["d@x.org", ""]]
+        ["a@x.org", "16"], ["b@x.org", "0"], ["d@x.org", ""]]
 
 
 def test_batch_refuses_a_bad_roster_before_grading(tmp_path: Path) -> None:

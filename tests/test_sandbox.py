@@ -6,18 +6,25 @@ These need root and namespaces (as in CI); elsewhere they skip and say why.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import tempfile
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from grader.curriculum import find_lesson
+from grader.hidden import HiddenChecks
 from grader.learner.failures import LearnerRaised
 from grader.learner.sandbox import capabilities
 from grader.learner.session import LearnerSession
+from grader.learner.zygote import Zygote
 from tests.conftest import REPO
 
 CAPABILITIES = capabilities()
@@ -336,7 +343,7 @@ def test_every_layout_is_graded_and_keeps_neighbours_secret(tmp_path, layout):
     run = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Score: 17/17" in run.stdout
+    assert "Score: 16/16" in run.stdout
     assert "sandbox let me read" not in run.stdout
 
 
@@ -345,3 +352,156 @@ def test_a_sandbox_failure_names_no_flag_of_another_command():
 
     text = Path(session.__file__).read_text(encoding="utf-8")
     assert "--no-sandbox" not in text
+
+
+# -- hidden checks and what the environment imports, wherever they sit ---------------------
+
+HIDDEN_SOURCE = REPO / "tests" / "hidden_checks" / "lesson1_warmup.py"
+
+
+@pytest.fixture
+def system_folder(request) -> Iterator[Path]:
+    """A world-readable folder under a system path (left visible to learners), removed after."""
+    parent = Path(request.param)
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="grade-test-", dir=parent))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("system_folder", ["/opt", "/var/lib", "/etc", "/usr/local/share",
+                                           tempfile.gettempdir()], indirect=True)
+def test_the_checks_folder_is_hidden_wherever_it_sits(zygote, classroom, system_folder):
+    """``--checks DIR`` in a world-readable folder of a system path (or the temporary folder): the
+    learner reads nothing of it, while a public file beside it (the honest twin of the read)
+    stays readable."""
+    checks = system_folder / "course-hidden"
+    checks.mkdir()
+    shutil.copy(HIDDEN_SOURCE, checks)
+    (system_folder / "public.txt").write_text("public")
+    for path in [checks, *checks.iterdir(), system_folder / "public.txt"]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    HiddenChecks.from_dir(checks)  # as grade batch --checks DIR reads it
+    with LearnerSession(zygote, classroom["alice"], module_name="lesson1_warmup",
+                        isolate=True) as session:
+        if system_folder.parent != Path(tempfile.gettempdir()):  # the temporary folder: all
+            assert call(session, "read", str(system_folder / "public.txt")) == len("public")
+        for reader, path in (("listdir", checks), ("read", checks / "lesson1_warmup.py")):
+            with pytest.raises(LearnerRaised, match=r"PermissionError|FileNotFoundError"):
+                call(session, reader, str(path))
+
+
+def test_copies_of_the_checks_and_other_learners_folders_are_hidden(zygote, classroom,
+                                                                    monkeypatch):
+    """The grader's own copies (materialized for pytest, in the temporary folder) and another
+    learner's working folder are out of reach, even where the temporary folder is a system
+    path's (TMPDIR=/var/tmp/...)."""
+    temporary = Path(tempfile.mkdtemp(prefix="grade-test-tmp-", dir="/var/tmp"))
+    temporary.chmod(0o1777)
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    try:
+        hidden = HiddenChecks(HiddenChecks.from_dir(HIDDEN_SOURCE.parent).files)
+        hidden.checks(find_lesson("lesson1"))  # written out under the temporary folder
+        copy = next(temporary.glob("grade-hidden-*"))
+        copy.chmod(0o755)  # even were it world-readable
+        other = LearnerSession(zygote, classroom["bob"], module_name="lesson1_warmup",
+                               isolate=True)
+        with other, LearnerSession(zygote, classroom["alice"], module_name="lesson1_warmup",
+                                   isolate=True) as session:
+            Path(other.workdir).chmod(0o755)
+            own = call(session, "listdir", ".")
+            assert "lesson1_warmup.py" in own
+            for path in (copy, Path(other.workdir)):
+                with pytest.raises(LearnerRaised, match=r"PermissionError|FileNotFoundError"):
+                    call(session, "listdir", str(path))
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+@pytest.mark.parametrize("place", ["temporary", "personal"])
+def test_packages_the_environment_imports_stay_importable(classroom, place, monkeypatch):
+    """An image's own site-packages (``TF_COURSE_SITE_PACKAGES``) in a folder the sandbox covers:
+    what the learner process imports from it lazily still imports; a secret folder inside it
+    stays hidden."""
+    parent = tempfile.gettempdir() if place == "temporary" else "/srv"
+    Path(parent).mkdir(exist_ok=True)
+    site = Path(tempfile.mkdtemp(prefix="grade-test-site-", dir=parent))
+    try:
+        package = site / "course_extra"
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (package / "lazy.py").write_text("VALUE = 'imported lazily'\n")
+        secret = site / "hidden"
+        secret.mkdir()
+        shutil.copy(HIDDEN_SOURCE, secret)
+        for path in [site, *site.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        monkeypatch.setenv("PYTHONPATH", str(site))
+        HiddenChecks.from_dir(secret)
+        learner = classroom["alice"]
+        learner.write_text(learner.read_text() + textwrap.dedent("""
+
+            def lazy():
+                import course_extra.lazy
+                return course_extra.lazy.VALUE
+        """))
+        with Zygote() as fresh, LearnerSession(fresh, learner, module_name="lesson1_warmup",
+                                               isolate=True) as session:
+            assert call(session, "lazy") == "imported lazily"
+            with pytest.raises(LearnerRaised, match=r"PermissionError|FileNotFoundError"):
+                call(session, "read", str(secret / "lesson1_warmup.py"))
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
+
+
+READ_THE_CHECKS = '''
+
+import glob as _glob
+
+_LEAK = ""
+for _path in _glob.glob({pattern!r}, recursive=True):
+    try:
+        with open(_path, encoding="utf-8") as _handle:
+            _LEAK += _handle.read()
+    except OSError:
+        pass
+if _LEAK:
+    def fibonacci(n):
+        raise RuntimeError("SECRET " + _LEAK)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system_folder", ["/opt"], indirect=True)
+def test_batch_checks_under_a_system_path_never_reach_a_student(tmp_path, system_folder):
+    """``grade batch --checks /opt/...`` (world-readable): a student whose code reads the hidden
+    module and raises it in a visible check's message earns what the plain solution earns, and
+    none of the module reaches that student's files."""
+    import subprocess
+    import sys
+
+    checks = system_folder / "course-hidden"
+    checks.mkdir(mode=0o755)
+    shutil.copy(HIDDEN_SOURCE, checks)
+    (checks / "lesson1_warmup.py").chmod(0o644)
+    solution = (REPO / "solutions" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    files = {"honest": solution,
+             "reader": solution + READ_THE_CHECKS.format(pattern=f"{system_folder}/**/*.py")}
+    for student, text in files.items():
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "lesson1_warmup.py").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "grade"), "batch", str(tmp_path / "class"), "--out",
+         str(out), "--jobs", "1", "--lessons", "1", "--checks", str(checks)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    results = {s: json.loads((out / "students" / s / "results.json").read_text())
+               for s in files}
+    assert results["reader"]["score"] == results["honest"]["score"] == 19
+    for path in (out / "students" / "reader").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "SECRET" not in text and "def test_hidden_fibonacci_twenty" not in text

@@ -23,6 +23,7 @@ from grader.curriculum import lessons
 from grader.sitebuild import SiteError, build_site
 from grader.sitebuild.figures import cache_key, make_figures, mnist_available, recipe
 from grader.sitebuild.sources import _summary, python_functions
+from tests.conftest import untouched_exercises, untouched_stub
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "build" / ".site-cache" / "figures"
@@ -58,8 +59,9 @@ def site(tmp_path_factory) -> Path:
 def fake_repo(tmp_path: Path) -> Path:
     """A copy of the site's sources (no figures) to break in one place."""
     root = tmp_path / "repo"
-    for folder in ("site", "course", "exercises", "solutions"):
+    for folder in ("site", "course", "solutions"):
         shutil.copytree(REPO / folder, root / folder)
+    untouched_exercises(root)
     return root
 
 
@@ -156,7 +158,7 @@ def test_the_whole_registry_builds_with_every_lesson_s_functions_checks_and_math
         assert f'href="{lesson.name}.html"' in home, f"the home page has no link to {lesson.name}"
         page = (site / f"{lesson.name}.html").read_text()
         text = unescape(re.sub("<[^>]+>", "", page))
-        for function in python_functions(REPO / "exercises" / lesson.filename):
+        for function in python_functions(untouched_stub(lesson.filename)):
             assert f'id="fn-{function.name}"' in page
             assert function.source in text, f"{lesson.name}: {function.name} is not the file's"
         for check in lesson.checks():

@@ -12,6 +12,7 @@ import pytest
 
 from grader.curriculum import lessons
 from grader.sitebuild import build_site
+from tests.conftest import untouched_exercises
 from tests.test_site import CHROMIUM, CHROMIUM_ARGS, open_page
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,11 +23,16 @@ LONG_LINE = "x = " + " + ".join(f"value_number_{n}" for n in range(30))
 def built(tmp_path_factory) -> Path:
     """The site of every lesson (no figures), with a long code line added to lesson 2's note."""
     root = tmp_path_factory.mktemp("rendering") / "repo"
-    for folder in ("site", "course", "exercises", "solutions"):
+    for folder in ("site", "course", "solutions"):
         shutil.copytree(REPO / folder, root / folder)
+    untouched_exercises(root)
     notes = root / "course" / "lesson2_linear_regression" / "notes.md"
     with notes.open("a", encoding="utf-8") as note:
         note.write(f"\n## A long line\n\n```python\n{LONG_LINE}\n```\n")
+    solution = root / "solutions" / "lesson2_linear_regression.py"  # and in a numbered block
+    solution.write_text(solution.read_text(encoding="utf-8").replace(
+        "    ### BEGIN SOLUTION\n", f"    # {LONG_LINE}\n    ### BEGIN SOLUTION\n", 1),
+        encoding="utf-8")
     out = root.parent / "out"
     build_site(out, root=root, figures=False)
     return out
@@ -76,7 +82,48 @@ def test_long_code_lines_wrap_instead_of_being_cut(built, browser, width) -> Non
     hidden = page.evaluate("""() => [...document.querySelectorAll('pre')]
         .filter(pre => pre.scrollWidth > pre.clientWidth + 1).length""")
     assert hidden == 0, f"{hidden} code blocks hide text past their right edge at {width}px"
-    assert LONG_LINE.split(" + ")[-1] in page.locator("pre", has_text="value_number_0").inner_text()
+    for pre in page.locator("pre", has_text="value_number_0").all():
+        assert LONG_LINE.split(" + ")[-1] in pre.inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_numbered_code_wraps_under_its_own_text_not_under_the_numbers(built, browser,
+                                                                      width) -> None:
+    """Every piece of a code line, wrapped or not, starts right of the line numbers; the long
+    line does wrap, under its own indentation."""
+    context, page, problems = open_page(browser, (built / "lesson2.html").as_uri(),
+                                        viewport={"width": width, "height": 900})
+    lines = page.evaluate("""() => [...document.querySelectorAll('pre code .line')].map(line => {
+        const number = line.querySelector('.ln').getBoundingClientRect();
+        const range = document.createRange();
+        range.setStartAfter(line.querySelector('.ln'));
+        range.setEnd(line, line.childNodes.length);
+        const rows = [...range.getClientRects()].filter(r => r.width > 0);
+        return {text: range.toString(), numberRight: number.right,
+                lefts: rows.map(r => r.left), tops: rows.map(r => Math.round(r.top))};
+    })""")
+    assert len(lines) > 20
+    under = [(line["text"][:40], min(line["lefts"])) for line in lines
+             if line["lefts"] and min(line["lefts"]) < line["numberRight"] - 0.5]
+    assert not under, f"code under the line numbers at {width}px: {under}"
+    long = next(line for line in lines if "value_number_29" in line["text"])
+    rows = sorted(set(long["tops"]))
+    assert len(rows) >= 2, "the long line should wrap"
+    wrapped = {round(left) for left, top in zip(long["lefts"], long["tops"], strict=True)
+               if top != rows[0]}
+    assert min(wrapped) > long["numberRight"] + 2, (width, long["numberRight"], wrapped)
+    assert not problems, problems
+    context.close()
+
+
+def test_code_uses_the_width_of_a_wide_window(built, browser) -> None:
+    """At 1280 px the code reaches past nine tenths of the window (it stopped at 1056 px)."""
+    context, page, _ = open_page(browser, (built / "lesson2.html").as_uri(),
+                                 viewport={"width": 1280, "height": 900})
+    right = page.evaluate("() => document.querySelector('pre code .line')"
+                          ".closest('pre').getBoundingClientRect().right")
+    assert right > 1280 * 0.9, right
     context.close()
 
 
@@ -100,6 +147,39 @@ def test_matrix_delimiters_stretch_to_the_matrix(built, browser, tmp_path) -> No
     page.locator("math[display=block]").first.screenshot(path=str(shot))
     assert shot.stat().st_size > 1000
     context.close()
+
+
+def test_underbraces_are_drawn_as_wide_as_what_they_brace(built, browser) -> None:
+    """Lesson 9's record layout: each brace spans its base (a stretched ⏟ glyph would need a
+    math font; without one Chromium drew a tiny glyph under the middle)."""
+    html = (built / "lesson9.html").read_text(encoding="utf-8")
+    assert "&#x23DF;" not in html and "\u23df" not in html
+    context, page, _ = open_page(browser, (built / "lesson9.html").as_uri())
+    braces = page.locator("mrow.underbrace")
+    assert braces.count() == 4
+    for index in range(braces.count()):
+        box = braces.nth(index).evaluate("""m => { const s = getComputedStyle(m);
+            const base = m.firstElementChild.getBoundingClientRect();
+            const r = m.getBoundingClientRect();
+            return {width: r.width, base: base.width, below: r.bottom - base.bottom,
+                    font: parseFloat(s.fontSize), image: s.backgroundImage}; }""")
+        assert box["width"] >= box["base"] > 0, box
+        assert box["below"] >= 0.4 * box["font"], box  # room for the brace under the base
+        assert box["image"].count("linear-gradient") == 4, box
+    context.close()
+
+
+@pytest.mark.parametrize("latex", [r"\underbrace{a + b}_{2}", r"\overbrace{a + b}^{2}",
+                                   r"\underbrace{\underbrace{a}_{1} + b}_{2}",
+                                   r"\underbrace{x}"])
+def test_braces_become_the_base_s_own_box(latex) -> None:
+    from grader.sitebuild.markdown import _math
+
+    mathml = _math(latex, {"display_mode": True})
+    assert "&#x23DF;" not in mathml and "&#x23DE;" not in mathml, mathml
+    kind = "overbrace" if "over" in latex else "underbrace"
+    assert mathml.count(f'<mrow class="{kind}">') == latex.count(kind), mathml
+    assert mathml.count("<mrow") == mathml.count("</mrow>"), mathml
 
 
 @pytest.mark.slow

@@ -46,6 +46,10 @@ Check your work with:  grade lesson1
 import tensorflow as tf
 
 
+# Module-level state or helpers for f, if you need any
+# (a tf.Variable created here, once, outlives every call).
+
+
 def f(x):
     """Doc of f."""
     # TODO: add one.
@@ -58,12 +62,27 @@ async def g():
 '''
 
 
-def test_regions_become_raises_and_module_regions_vanish():
+def test_regions_become_raises_and_module_regions_a_placeholder():
+    """A module-level region (state a function needs) leaves a comment saying where such state
+    goes, as the notebook's state cell does (issue 18 §2: lesson 1's stub had no place for
+    fibonacci's tf.Variable)."""
     assert derive_stub(SOLUTION, "s.py") == STUB
 
 
 def test_a_file_without_regions_is_its_own_stub():
     assert derive_stub(STUB) == STUB
+
+
+def test_the_lesson1_stub_has_a_place_for_fibonacci_s_variable():
+    from tests.conftest import REPO
+
+    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    before = stub[stub.index('raise NotImplementedError("make_counter")'):
+                  stub.index("def fibonacci")]
+    assert "# Module-level state or helpers for fibonacci" in before
+    todo = stub[stub.index("def fibonacci"):stub.index('raise NotImplementedError("fib')]
+    assert "created once, at module level above this function" in " ".join(
+        todo.replace("#", " ").split())
 
 
 @pytest.mark.parametrize(("source", "words"), [
@@ -82,8 +101,8 @@ def test_unbalanced_markers_are_one_clear_line(source, words):
 
 
 def test_the_lesson1_todo_says_where_the_counter_s_variable_lives():
-    from tests.conftest import REPO
+    from tests.conftest import untouched_stub
 
-    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    stub = untouched_stub("lesson1_warmup.py").read_text(encoding="utf-8")
     todo = stub[stub.index("def make_counter"):stub.index('raise NotImplementedError("make')]
     assert "once: outside the traced" in " ".join(todo.replace("#", " ").split())

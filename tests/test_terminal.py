@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader.curriculum import find_lesson, lessons
+from tests.conftest import untouched_exercises, untouched_stub
 from tests.test_cli import GRADE, REPO, Run, assert_no_traceback
 
 LESSON1 = find_lesson("lesson1")
@@ -38,7 +39,7 @@ def grade(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Run:
 
 def _course(tmp_path: Path, name: str = "course") -> Path:
     root = tmp_path / name
-    shutil.copytree(REPO / "exercises", root / "exercises")
+    untouched_exercises(root)
     return root
 
 
@@ -78,7 +79,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory):
     shutil.copy(SOLUTION, everything / "exercises" / LESSON1.filename)
     deep = base / ("a-folder-with-a-long-name-" * 3) / "submissions"
     deep.mkdir(parents=True)
-    shutil.copy(REPO / "exercises" / LESSON1.filename, deep / LESSON1.filename)
+    shutil.copy(untouched_stub(LESSON1.filename), deep / LESSON1.filename)
     jobs = {
         "syntax": (broken, ("lesson1",)),
         "almost": (almost, ("lesson1",)),
@@ -150,6 +151,22 @@ def test_grade_list_names_the_first_unfinished_lesson_and_never_cuts_a_file(tmp_
     narrow = grade("list", cwd=course, env=_env(COLUMNS="60"))
     for lesson in lessons():
         assert lesson.filename in narrow.out, narrow
+
+
+@pytest.mark.parametrize("columns", [80, 100, 130])
+def test_grade_list_breaks_no_title_mid_word(tmp_path, columns) -> None:
+    """At 80 columns the titles once broke as "Convolutiona / l" and "TensorBoard / :"."""
+    course = _course(tmp_path)
+    run = grade("list", cwd=course, env=_env(COLUMNS=str(columns)))
+    assert run.code == 0, run
+    assert max(len(line.rstrip()) for line in run.out.splitlines()) <= columns, run
+    words = run.out.split()
+    for lesson in lessons():
+        for word in lesson.title.split():
+            assert word in words, f"{lesson.name}: {word!r} is broken at {columns} columns\n{run}"
+        assert lesson.filename in words, run
+        row = next(line for line in run.out.splitlines() if f" {lesson.name} " in line)
+        assert "–/" in row and "not graded yet" in row, run  # one row per lesson, then its title
 
 
 @pytest.mark.slow

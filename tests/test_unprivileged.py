@@ -73,7 +73,8 @@ def _as_nobody(args: list[str], *, home: Path,
     else:
         script.append(f'exec {setpriv} "$@"')
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "COLUMNS": "100", "NO_COLOR": "1",
-           "TERM": "dumb", "LANG": "C.UTF-8", "PWNED_TAG": "pwned-unprivileged"}
+           "TERM": "dumb", "LANG": "C.UTF-8", "PWNED_TAG": "pwned-unprivileged",
+           "PYTHONPATH": str(REPO)}  # this checkout's grader, wherever the venv points
     return subprocess.run(
         ["unshare", "--mount", "sh", "-c", "\n".join(script), "sh", *args],
         capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env, cwd=home,
@@ -145,7 +146,7 @@ def test_an_ordinary_user_grades_in_user_namespaces_and_attacks_earn_nothing(sha
                          "--timeout", "5", "--total-timeout", "20"], home=shared_folder)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     scores = _scores(out)
-    assert scores["alice"] == scores["bob"] == (17.0, 17.0)
+    assert scores["alice"] == scores["bob"] == (16.0, 16.0)
     ceilings = {"orphan": 6.0}  # its counter is honest work
     assert all(scores[a][0] <= ceilings.get(a, 0.0) for a in attacks), scores
     assert len(scores) == 2 + len(attacks)  # grades.csv was not rewritten by an attack
@@ -187,5 +188,5 @@ def test_batch_refuses_without_isolation_and_grades_with_no_sandbox(shared_folde
     graded = _as_nobody([GRADE, "batch", str(classdir), "--out", str(out), "--no-sandbox",
                          "--jobs", "1"], home=shared_folder, without_user_namespaces=True)
     assert graded.returncode == 0, graded.stdout + graded.stderr
-    assert _scores(out) == {"alice": (17.0, 17.0), "bob": (17.0, 17.0)}
+    assert _scores(out) == {"alice": (16.0, 16.0), "bob": (16.0, 16.0)}
     assert (out / "gradebook.db").stat().st_uid == NOBODY

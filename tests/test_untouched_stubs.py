@@ -19,6 +19,7 @@ import pytest
 
 from grader.curriculum import lessons
 from grader.sitebuild import SiteError, build_site
+from tests.conftest import untouched_exercises
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = lessons()
@@ -26,8 +27,9 @@ LESSONS = lessons()
 
 def _course(tmp_path: Path) -> Path:
     root = tmp_path / "course"
-    for folder in ("site", "course", "exercises", "solutions"):
+    for folder in ("site", "course", "solutions"):
         shutil.copytree(REPO / folder, root / folder)
+    untouched_exercises(root)
     return root
 
 

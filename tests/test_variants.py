@@ -32,4 +32,4 @@ def test_buggy_variant_fails_exactly_its_checks(grade, path):
     assert failed_checks(results) == expected_failures(path), {
         c.id: c.message for c in results.checks if not c.passed
     }
-    assert results.total < results.possible
+    assert not results.full_marks  # it may lose only checks worth no points (reported facts)

@@ -8,7 +8,10 @@ TensorFlow runs its first op, so that MirroredStrategy really runs two replicas 
 Every verdict is computed here: which example each batch holds is found by matching the images
 the dataset yielded against the images sent (every image is different); which transformations
 the pipeline chains is read from its serialized graph (:mod:`grader.graphs`); the training result
-is compared with this process's own float64 gradient descent on the same global batches.
+is compared with this process's own float64 gradient descent on the same global batches; that
+two replicas ran, each on its share of the batch, and stayed in sync, is read from the gradients
+each replica computed, compared with this process's own. Where the variables live (one copy per
+device) only the learner process can report: that fact is declared (``reported=``).
 """
 
 from __future__ import annotations
@@ -40,10 +43,12 @@ MAX_CORRELATION = 0.5
 #: reference solution is 1e-7 away; the classic mistake 0.05 or more: see course/lesson10.md).
 ATOL, RTOL = 1e-5, 1e-4
 TRAIN_TIMEOUT_S = 60
-#: The checks of how the strategy is used and of the first step judge the facts of one
-#: training run of one step (each run of distributed_train costs seconds: a strategy, tracing),
-#: seeded by this, whichever of them runs first. Its data: 64 images, global batches of 32.
-FACTS_IMAGES, FACTS_BATCH, FACTS_RATE = 64, 32, 0.5
+#: The checks of how the strategy is used and of the first steps judge the facts of one
+#: training run of two steps (each run of distributed_train costs seconds: a strategy,
+#: tracing), seeded by this, whichever of them runs first. Its data: 64 images, global batches
+#: of 32. Two steps: the replicas' gradients in the second show whether their copies of W and b
+#: were updated alike.
+FACTS_IMAGES, FACTS_BATCH, FACTS_RATE, FACTS_STEPS = 64, 32, 0.5, 2
 FACTS_SEED = zlib.crc32(b"lesson10_distributed::strategy facts") & 0x7FFFFFFF
 _facts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -174,6 +179,14 @@ def _order(one_pass: dict[str, Any], n: int | None = None) -> list[int]:
     return [i for batch in one_pass["batches"] for i in batch][:n]
 
 
+def _expect_one_epoch(description: dict[str, Any], passes: list[dict[str, Any]], what: str,
+                      n: int, batch_size: int) -> None:
+    """Fail, naming .repeat(), when a pass over the dataset does not end after one epoch."""
+    if description.get("cardinality") == -1 or any(p["more"] for p in passes):
+        fail(f"{what} never ends: one pass over it should be one epoch ({-(-n // batch_size)} "
+             "batches). Leave out .repeat(): whoever trains repeats the dataset")
+
+
 NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffled. Add "
                 ".shuffle(len(images), seed=seed, reshuffle_each_iteration=True) before .batch")
 
@@ -212,9 +225,7 @@ def test_dataset_every_example_once(learner, rng, seed):
                                [int(rng.integers(1000))], passes=2,
                                max_batches=_cap(n, batch_size))
     passes = _passes(description, images, labels, what)
-    if description.get("cardinality") == -1 or any(p["more"] for p in passes):
-        fail(f"{what} never ends: one pass over it should be one epoch ({n // batch_size} "
-             "batches). Leave out .repeat(): whoever trains repeats the dataset")
+    _expect_one_epoch(description, passes, what, n, batch_size)
     for number, one_pass in enumerate(passes, start=1):
         order = _order(one_pass)
         counts = np.bincount(order, minlength=n)
@@ -245,7 +256,8 @@ def test_dataset_batch_sizes(learner, rng, seed):
     expected = [batch_size] * (n // batch_size) + [n % batch_size]
     sizes = [len(batch) for batch in one_pass["batches"]][:len(expected)]
     if sorted(sizes) == sorted(expected):  # where the smaller batch comes is the shuffle's check
-        return
+        return  # (and a .repeat() after .batch, the one-epoch check's)
+    _expect_one_epoch(description, [one_pass], what, n, batch_size)  # .repeat() before .batch
     if sizes == expected[:-1]:
         fail(f"{what} gives batches of sizes {sizes}: the last batch of {n % batch_size} "
              "examples is missing (drop_remainder=True?). Keep it: .batch(batch_size)")
@@ -401,12 +413,12 @@ def _facts_data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _strategy_facts(learner) -> tuple[dict[str, Any], str]:
-    """What distributed_train did in one step, and its data (shared by three checks)."""
+    """What distributed_train did in two steps (shared by three checks)."""
     if learner not in _facts:
         images, labels = _facts_data()
         try:
-            _facts[learner] = _train(learner, FACTS_SEED, images, labels, FACTS_BATCH, 1,
-                                     FACTS_RATE)
+            _facts[learner] = _train(learner, FACTS_SEED, images, labels, FACTS_BATCH,
+                                     FACTS_STEPS, FACTS_RATE)
         except Exception as failure:  # the same failure for both checks, not a second wait
             _facts[learner] = failure
     found = _facts[learner]
@@ -506,6 +518,85 @@ def _judge_training(got: tuple[np.ndarray, np.ndarray], images: np.ndarray, labe
          "learning rate given, on the mean cross-entropy of each global batch")
 
 
+def _replica_gradients(facts: dict[str, Any], what: str) -> dict[int, list[tuple[np.ndarray,
+                                                                             np.ndarray]]]:
+    """The (gradient of W, gradient of b) each replica computed, step by step, by replica."""
+    found: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    records = facts.get("replica_gradients")
+    for record in records if type(records) is list else []:
+        if type(record) is not dict or type(record.get("replica")) is not int:
+            fail(f"the grader could not read the gradients computed in {what}")
+        grad_W = expect_array(record.get("W"), label=f"a gradient of W computed in {what}",
+                              kinds=("ndarray",), shape=(PIXELS, CLASSES), dtype=FLOAT_DTYPES)
+        grad_b = expect_array(record.get("b"), label=f"a gradient of b computed in {what}",
+                              kinds=("ndarray",), shape=(CLASSES,), dtype=FLOAT_DTYPES)
+        found.setdefault(record["replica"], []).append(
+            (grad_W.astype(np.float64), grad_b.astype(np.float64)))
+    return found
+
+
+def _share_gradient(images: np.ndarray, labels: np.ndarray, examples: np.ndarray,
+                    W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The SUM over ``examples`` of the per-example cross-entropy gradients by W and b."""
+    grad_W, grad_b = _gradient(images[examples].astype(np.float64), labels[examples], W, b)
+    return grad_W * len(examples), grad_b * len(examples)
+
+
+def _scaled_like(got: tuple[np.ndarray, np.ndarray], summed: tuple[np.ndarray, np.ndarray],
+                 scales: tuple[float, ...]) -> float | None:
+    """The scale (one of ``scales``) by which ``summed`` gives ``got``, or None."""
+    for scale in scales:
+        if _close(got, (summed[0] * scale, summed[1] * scale)):
+            return scale
+    return None
+
+
+def _shares(step: int, replicas: int) -> list[np.ndarray]:
+    """The examples of each replica's share of global batch ``step`` of the facts' data."""
+    share = FACTS_BATCH // replicas
+    first = step * FACTS_BATCH % FACTS_IMAGES
+    return [first + r * share + np.arange(share) for r in range(replicas)]
+
+
+def _verified_replicas(facts: dict[str, Any], what: str, replicas: int) -> None:
+    """Fail unless ``replicas`` replicas each computed the gradient of their own share of the
+    first global batch (the grader's computation, from W = 0, b = 0)."""
+    images, labels = _facts_data()
+    made = [int(n) for n in facts.get("strategies", []) if type(n) is int]
+    runs = [int(n) for n in facts.get("replica_runs", []) if type(n) is int]
+    computed = _replica_gradients(facts, what)
+    if len(computed) < replicas:
+        if not made:
+            fail(f"{what} made no tf.distribute.MirroredStrategy: create one, strategy = "
+                 "tf.distribute.MirroredStrategy(), and train under it")
+        if max(made) < replicas:
+            fail(f"{what} made a MirroredStrategy of {max(made)} replica(s) although the "
+                 f"process has {replicas} devices: create it with no arguments, "
+                 "MirroredStrategy(), so that it takes every device")
+        if not runs:
+            fail(f"{what} created a MirroredStrategy but never ran anything on its replicas: "
+                 "the strategy is unused. Run the training step with strategy.run(step, "
+                 "args=...) on distributed batches (or Keras' fit on a model built in "
+                 "strategy.scope())")
+        fail(f"{what}: {len(computed)} replica(s), not {replicas}, computed a gradient of W "
+             "and b with tf.GradientTape: compute them inside the function that strategy.run "
+             "runs on every replica")
+    zeros = (np.zeros((PIXELS, CLASSES)), np.zeros(CLASSES))
+    for replica, examples in enumerate(_shares(0, replicas)):
+        summed = _share_gradient(images, labels, examples, *zeros)
+        if _scaled_like(computed[replica][0], summed,
+                        (1 / FACTS_BATCH, 1 / len(examples), 1.0)) is None:
+            whole = _share_gradient(images, labels, np.arange(FACTS_BATCH), *zeros)
+            again = ("the whole global batch" if _scaled_like(
+                computed[replica][0], whole, (1 / FACTS_BATCH, 1.0)) is not None
+                else "something else")
+            fail(f"in the first step of {what} replica {replica} computed the gradient of "
+                 f"{again}, not of its share (examples {examples[0]}..{examples[-1]} of the "
+                 f"global batch 0..{FACTS_BATCH - 1}): give strategy.run the batches of "
+                 "strategy.experimental_distribute_dataset(dataset), which splits each global "
+                 "batch among the replicas")
+
+
 @check(
     "distributed_train runs its training step on both replicas (strategy.run)",
     points=2,
@@ -519,38 +610,68 @@ def test_distributed_uses_both_replicas(learner):
     facts, what = _strategy_facts(learner)
     devices = _replicas(facts)
     assert devices >= LOGICAL_DEVICES, f"the learner process has {devices} devices"
-    made = [int(n) for n in facts.get("strategies", []) if type(n) is int]
-    runs = [int(n) for n in facts.get("replica_runs", []) if type(n) is int]
-    if not made:
-        fail(f"{what} made no tf.distribute.MirroredStrategy: create one, strategy = "
-             "tf.distribute.MirroredStrategy(), and train under it")
-    if max(made) < devices:
-        fail(f"{what} made a MirroredStrategy of {max(made)} replica(s) although the process "
-             f"has {devices} devices: create it with no arguments, MirroredStrategy(), so that "
-             "it takes every device")
-    if not runs:
-        fail(f"{what} created a MirroredStrategy but never ran anything on its replicas: the "
-             "strategy is unused. Run the training step with strategy.run(step, args=...) on "
-             "distributed batches (or Keras' fit on a model built in strategy.scope())")
-    if max(runs) < devices:
-        fail(f"{what} ran its step on {max(runs)} replica(s), not {devices}")
+    _verified_replicas(facts, what, devices)
+
+
+def _in_sync(facts: dict[str, Any], what: str, replicas: int) -> None:
+    """Fail unless, in the second step, every replica computed its share's gradient at the same
+    weights: those the first step's summed gradients give (at learning_rate, or averaged)."""
+    images, labels = _facts_data()
+    computed = _replica_gradients(facts, what)
+    if any(len(computed.get(r, [])) < 2 for r in range(replicas)):
+        fail(f"{what} trained {FACTS_STEPS} steps but its replicas did not compute a gradient "
+             f"in each: the grader cannot see the replicas' copies of W and b in step 2")
+    total = [sum(computed[r][0][i] for r in range(replicas)) for i in (0, 1)]
+    shares = _shares(1, replicas)
+    for rate in (FACTS_RATE, FACTS_RATE / replicas):
+        weights = (-rate * total[0], -rate * total[1])
+        if all(_scaled_like(computed[r][1], _share_gradient(images, labels, shares[r], *weights),
+                            (1 / FACTS_BATCH, 1 / len(shares[r]), 1.0)) is not None
+               for r in range(replicas)):
+            return
+    own = [(-FACTS_RATE * computed[r][0][0], -FACTS_RATE * computed[r][0][1])
+           for r in range(replicas)]
+    if all(_scaled_like(computed[r][1], _share_gradient(images, labels, shares[r], *own[r]),
+                        (1 / FACTS_BATCH, 1 / len(shares[r]), 1.0)) is not None
+           for r in range(replicas)):
+        fail(f"the copies of W and b on the {replicas} replicas differ after the first step "
+             f"of {what}: each replica applied only its own gradient to its copy. Apply the "
+             "summed gradients (assign_sub outside strategy.run, or an optimizer)")
+    fail(f"in the second step of {what} the replicas did not compute their gradients at the "
+         "weights the first step gave (W and b minus learning_rate times the summed "
+         "gradients): update W and b once per step, with the gradients of all replicas summed")
 
 
 @check(
-    "W and b are mirrored: one copy on each replica's device, all in sync",
+    "W and b stay in sync: every replica computes its gradients at the same weights",
     points=2,
     hint="Create the variables inside `with strategy.scope():`. They become MirroredVariables, "
     "one copy per device; the strategy keeps the copies equal when you update them with the "
     "summed gradients (assign_sub outside strategy.run, or an optimizer).",
     grades="distributed_train",
 )
+def test_distributed_variables_in_sync(learner):
+    facts, what = _strategy_facts(learner)
+    _parameters(facts, what)
+    devices = _replicas(facts)
+    # Verified here, on the gradients each replica computed (the replicas must have run).
+    _verified_replicas(facts, what, devices)
+    _in_sync(facts, what, devices)
+
+
+@check(
+    "W and b are mirrored: one copy on each replica's device (reported by your process: no "
+    "points)",
+    points=0,
+    hint="Create W and b with tf.Variable inside `with strategy.scope():`, so that each "
+    "replica's device holds a copy (a MirroredVariable).",
+    grades="distributed_train",
+    reported="the devices of the variables that distributed_train made",
+)
 def test_distributed_variables_mirrored(learner):
     facts, what = _strategy_facts(learner)
     got = _parameters(facts, what)
-    strategies = [int(n) for n in facts.get("strategies", []) if type(n) is int]
-    # As many copies as the strategy has replicas (a strategy of one replica fails the check
-    # above, not this one); without a strategy, one per device.
-    devices = min(_replicas(facts), max(strategies)) if strategies else _replicas(facts)
+    devices = _replicas(facts)
     made = [v for v in facts.get("variables", []) if type(v) is dict]
     for name, value, shape in (("W", got[0], [PIXELS, CLASSES]), ("b", got[1], [CLASSES])):
         copies = [v for v in made if v.get("shape") == shape and isinstance(v.get("value"), Array)
@@ -562,17 +683,13 @@ def test_distributed_variables_mirrored(learner):
         places = sorted({str(v.get("device")) for v in same})
         if len(places) >= devices:
             continue
-        if len({str(v.get("device")) for v in copies}) >= devices:
-            fail(f"the copies of {name} on the {devices} replicas differ after {what}: a "
-                 "replica updated its own copy. Apply the summed gradients to the "
-                 "MirroredVariable (assign_sub outside strategy.run, or an optimizer)")
         fail(f"{name} of {what} lives on one device only ({places[0] if places else '?'}): "
              "it was created outside `with strategy.scope():`, so the replicas share one "
              "variable instead of each holding a mirror. Create W and b inside the scope")
 
 
 @check(
-    "one step of distributed_train is one gradient-descent step on the global batch",
+    "each step of distributed_train is one gradient-descent step on its global batch",
     points=2,
     hint="Each replica: per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(...), "
     "loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size); sum "
@@ -583,7 +700,8 @@ def test_distributed_variables_mirrored(learner):
 def test_distributed_one_step(learner):
     facts, what = _strategy_facts(learner)
     images, labels = _facts_data()
-    _judge_training(_parameters(facts, what), images, labels, FACTS_BATCH, 1, FACTS_RATE, what)
+    _judge_training(_parameters(facts, what), images, labels, FACTS_BATCH, FACTS_STEPS,
+                    FACTS_RATE, what)
 
 
 @check(

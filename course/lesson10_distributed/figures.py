@@ -7,6 +7,9 @@ from pathlib import Path
 
 from grader.sitebuild.figures import Figure
 
+# What the figures use from the grader: a change remakes them (grader/sitebuild/figures.py).
+DEPENDS_ON = ("course/lesson10_distributed/checks.py",)  # reference_training
+
 FIGURES = [
     Figure("parallelism", "Data parallelism with `tf.distribute.MirroredStrategy` and two "
            "replicas: each global batch of B examples is split in two; each replica computes "
@@ -15,25 +18,31 @@ FIGURES = [
            "the same step.",
            "a diagram: a global batch split into two halves, two replicas with their copies of "
            "W and b, their gradients summed, and the same update sent back to both"),
-    Figure("epochs", "What the reference `make_dataset(images, labels, batch_size=8, seed=0)` "
-           "yields for 44 examples, pass after pass: each row is an epoch, each cell one "
+    Figure("epochs", "What the reference `make_dataset(images, labels, batch_size=6, seed=0)` "
+           "yields for 20 examples, pass after pass: each row is an epoch, each cell one "
            "example (its colour and number: its index in the data). Every example comes once "
            "per epoch, the order changes from epoch to epoch, and the last batch holds the "
-           "44 − 5·8 = 4 left over.",
-           "three rows of 44 numbered cells in five batches of 8 and one of 4, each row a "
+           "20 − 3·6 = 2 left over.",
+           "three rows of 20 numbered cells in three batches of 6 and one of 2, each row a "
            "different permutation"),
     Figure("training", "The reference `distributed_train` with two replicas (dots) against "
            "plain gradient descent on one device, computed by the grader in float64 (line), on "
-           "the same global batches of 500 MNIST images at learning rate 0.5, measured on the "
+           "the same global batches of 500 MNIST images at learning rate 1.5, measured on the "
            "2,000 held-out images: they coincide. "
            "Dashed: the classic mistake, each replica averaging over its own half, which "
-           "doubles every step.",
-           "two plots, loss and held-out accuracy over 100 steps; the two-replica dots lie on "
-           "the single-device line; the mistake's dashed line differs", needs_mnist=True),
+           "doubles every step: at a rate that one device handles well, the doubled steps "
+           "overshoot, and the loss jumps and ends higher. (At a small rate the doubling can "
+           "look like a speed-up; it is still not the training asked for, and the grader "
+           "names it.)",
+           "two plots over 100 steps: held-out loss on a log scale and held-out accuracy; the "
+           "two-replica dots lie on the single-device line; the mistake's dashed line jumps "
+           "above the loss line and ends above it, and runs mostly below it in accuracy",
+           needs_mnist=True),
 ]
 
 CHECKPOINTS = (1, 3, 10, 30, 100)
-BATCH, RATE = 500, 0.5
+# At 0.5 the mistake (steps of 1.0) ended lower than the right curve: the opposite of the text.
+BATCH, RATE = 500, 1.5
 
 
 def make(solution, out: Path, split) -> None:
@@ -91,32 +100,39 @@ def _parallelism(out: Path) -> None:
 
 
 def _epochs(solution, out: Path) -> None:
+    from grader.sitebuild.plot import save
+
+    save(epochs_figure(solution), out, "epochs")
+
+
+def epochs_figure(solution):
+    """Three epochs of ``solution.make_dataset``, one numbered cell per example."""
     import numpy as np
 
-    from grader.sitebuild.plot import figure, save
+    from grader.sitebuild.plot import figure
 
-    n, batch = 44, 8
+    n, batch = 20, 6
     images = np.zeros((n, 784), np.float32)
     images[:, 0] = np.arange(n)  # every image different: its first pixel is its index
     dataset = solution.make_dataset(images, np.arange(n, dtype=np.int64), batch, 0)
     rows = []
     for _ in range(3):
         rows.append([int(i) for _, labels in dataset for i in np.asarray(labels)])
-    fig = figure(8.0, 2.2)
+    fig = figure(8.0, 2.6)
     ax = fig.add_subplot()
     ax.imshow(np.array(rows), cmap="viridis", aspect="auto", vmin=0, vmax=n - 1)
     for row, order in enumerate(rows):
         for column, index in enumerate(order):
-            ax.text(column, row, str(index), ha="center", va="center", fontsize=5.5,
+            ax.text(column, row, str(index), ha="center", va="center", fontsize=11,
                     color="white" if index < n / 2 else "black")
     for edge in range(batch, n, batch):
-        ax.axvline(edge - 0.5, color="white", linewidth=2)
-    ax.set_yticks(range(3), [f"epoch {e + 1}" for e in range(3)])
+        ax.axvline(edge - 0.5, color="white", linewidth=3)
+    ax.set_yticks(range(3), [f"epoch {e + 1}" for e in range(3)], fontsize=11)
     starts = list(range(0, n, batch))
     ax.set_xticks([start + (min(batch, n - start) - 1) / 2 for start in starts],
-                  [f"batch {b + 1}" for b in range(len(starts))])
+                  [f"batch {b + 1}" for b in range(len(starts))], fontsize=11)
     ax.tick_params(length=0)
-    save(fig, out, "epochs")
+    return fig
 
 
 def _trajectory(images, labels, measures, scale: float = 1.0) -> list[tuple[float, float]]:
@@ -171,5 +187,11 @@ def _training(solution, out: Path, split) -> None:
         ax.set_xlabel("step")
         ax.set_ylabel(name)
         if column == 0:
-            ax.legend(fontsize=7)
+            from matplotlib.ticker import NullFormatter
+
+            ax.set_yscale("log")
+            ticks = [0.2, 0.3, 0.5, 1, 2, 5, 10]
+            ax.set_yticks(ticks, [f"{tick:g}" for tick in ticks])
+            ax.yaxis.set_minor_formatter(NullFormatter())
+            ax.legend(fontsize=8)
     save(fig, out, "training")

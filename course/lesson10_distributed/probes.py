@@ -1,9 +1,11 @@
 """Learner side probes for lesson 10: the learner's tf.data pipeline and distributed training.
 
 They report plain facts for the checks to judge: the batches a dataset yields, pass after pass;
-its serialized graph (which transformations it chains); which MirroredStrategy objects were made,
-how often a step ran on their replicas, and every variable made during training (shape, device,
-final value). They judge nothing.
+its serialized graph (which transformations it chains); the gradients of W and b that each
+replica computed (the data the checks verify against their own computation); and, as facts only
+this process can report, which MirroredStrategy objects were made, how often a step ran on their
+replicas, and every variable made during training (shape, device, final value). They judge
+nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from grader.learner.worker import current_label
 
 #: No more variables than this are reported (a model of lesson 3 has two, Keras a few more).
 MAX_VARIABLES = 50
+#: The first gradients of (W, b) computed on each replica that are reported (the checks read
+#: the first two steps').
+MAX_GRADIENTS = 8
+W_SHAPE, B_SHAPE = [784, 10], [10]
 
 
 def devices() -> dict[str, int]:
@@ -142,6 +148,44 @@ def _watching_strategies(made: list[int], runs: list[int]) -> Iterator[None]:
         extended_class._call_for_each_replica = original_call
 
 
+@contextlib.contextmanager
+def _recording_gradients(found: list[dict[str, Any]]) -> Iterator[None]:
+    """Record each gradient of a (784, 10) and a (10,) variable that a GradientTape computes in
+    a replica of a MirroredStrategy (strategy.run, Keras' fit), with the replica's number: the
+    per-replica results the checks compare with their own computation. Inside a tf.function
+    the values are recorded when the step runs (tf.py_function), not when it is traced."""
+    from tensorflow.python.eager import backprop
+
+    original = backprop.GradientTape.gradient
+
+    def record(replica: Any, grad_W: Any, grad_b: Any) -> None:
+        if len(found) < MAX_GRADIENTS * 4:
+            found.append({"replica": int(replica), "W": grad_W.numpy(), "b": grad_b.numpy()})
+
+    def gradient(self: Any, target: Any, sources: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, target, sources, *args, **kwargs)
+        context = tf.distribute.get_replica_context()
+        if context is None or tf.distribute.get_strategy().num_replicas_in_sync < 2:
+            return result
+        parts = [g for g in tf.nest.flatten(result) if g is not None and hasattr(g, "shape")]
+        grad_W = [g for g in parts if g.shape.as_list() == W_SHAPE]
+        grad_b = [g for g in parts if g.shape.as_list() == B_SHAPE]
+        if len(grad_W) == 1 and len(grad_b) == 1:
+            inputs = [context.replica_id_in_sync_group, tf.convert_to_tensor(grad_W[0]),
+                      tf.convert_to_tensor(grad_b[0])]
+            if tf.executing_eagerly():
+                record(*inputs)
+            else:
+                tf.py_function(record, inputs, Tout=[])
+        return result
+
+    backprop.GradientTape.gradient = gradient
+    try:
+        yield
+    finally:
+        backprop.GradientTape.gradient = original
+
+
 def _plain_variable(value: Any) -> Any:
     """A Keras variable as the tf.Variable it holds; anything else unchanged."""
     inner = getattr(value, "value", None)
@@ -156,6 +200,7 @@ def distributed_train(module: ModuleType, images: np.ndarray, labels: np.ndarray
     made: list[int] = []
     runs: list[int] = []
     created: list[Any] = []
+    gradients: list[dict[str, Any]] = []
 
     def record(next_creator: Any, **kwargs: Any) -> Any:
         variable = next_creator(**kwargs)
@@ -164,7 +209,8 @@ def distributed_train(module: ModuleType, images: np.ndarray, labels: np.ndarray
 
     current_label(f"distributed_train(images, labels, global_batch_size={global_batch_size}, "
                   f"steps={steps}, learning_rate={learning_rate})")
-    with _watching_strategies(made, runs), tf.variable_creator_scope(record):
+    with _watching_strategies(made, runs), _recording_gradients(gradients), \
+            tf.variable_creator_scope(record):
         result = module.distributed_train(images, labels, global_batch_size, steps,
                                           learning_rate)
     if type(result) in (tuple, list):
@@ -178,4 +224,5 @@ def distributed_train(module: ModuleType, images: np.ndarray, labels: np.ndarray
         variables.append({"type": type_name(variable), "device": str(variable.device),
                           "shape": [int(d) for d in variable.shape], "value": value})
     return {"result": result, "strategies": made, "replica_runs": runs[:1000],
-            "variables": variables, "devices": devices()}
+            "variables": variables, "devices": devices(),
+            "replica_gradients": gradients[:MAX_GRADIENTS * 4]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.check import check
-from grader.expect import TENSOR_KINDS, describe, expect_array, expect_close, fail
+from grader.expect import NUMERIC_KINDS, TENSOR_KINDS, describe, expect_array, expect_close, fail
 from grader.graphs import GraphError, op_types
 from grader.learner.explain import advice_for
 from grader.learner.failures import LearnerFailure, LearnerRaised
@@ -26,6 +26,9 @@ ARITHMETIC_OPS = frozenset(
 VARIABLE_OPS = frozenset(
     ["ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"]
 )
+#: What the learner process reports and the grader cannot check outside (see grader.reported).
+TENSOR_FACT = ("whether fibonacci's result was a tf.Tensor, not a numpy array of the same "
+               "values")
 LARGEST_N = 93  # F(92) = 7540113804746346429 is the largest Fibonacci number in int64
 
 
@@ -71,15 +74,15 @@ def _fibonacci(learner, seed: int, n: int) -> object:
 
 
 def _expect_tensor(value: object, *, label: str, **expected) -> np.ndarray:
-    """Like :func:`expect_array`, with the fix for the usual wrong kinds of answer."""
+    """Like :func:`expect_array`, with the fix for the usual wrong kinds of answer.
+
+    Any array counts here: whether it was a tf.Tensor or a numpy array of the same numbers only
+    the learner process can report, so that is judged by its own check, worth no points
+    (``fibonacci_returns_tensor``)."""
     if type(value) in (list, tuple):
         fail(f"{label} should return one tf.Tensor, got {describe(value)}: tf.stack the "
              "numbers into one tensor")
-    if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
-        kind = "numpy array" if value.kind == "ndarray" else value.kind
-        fail(f"{label} should return a tf.Tensor, got a {kind} of shape {value.shape} "
-             f"{value.dtype}: return the tensor itself (without .numpy() or np.array)")
-    return expect_array(value, label=label, **expected)
+    return expect_array(value, label=label, kinds=NUMERIC_KINDS, **expected)
 
 
 def _numbers(array: np.ndarray, n: int) -> np.ndarray:
@@ -121,11 +124,12 @@ def test_counter_counts(learner, seed):
 
 
 @check(
-    "make_counter returns a tf.function",
-    points=1,
+    "make_counter returns a tf.function (reported by your process: no points)",
+    points=0,
     hint="Decorate the inner function with @tf.function: that is what builds the graph "
     "(the blueprint of 2016).",
     grades="make_counter",
+    reported="whether make_counter() returned a tf.function",
 )
 def test_counter_is_tf_function(learner, seed):
     description = _counter(learner, seed, calls=0)
@@ -208,6 +212,21 @@ def test_fibonacci_values(learner, seed):
                 "beginning of fibonacci"
             )
         expect_close(array, expected, label=label)
+
+
+@check(
+    "fibonacci returns a tf.Tensor (reported by your process: no points)",
+    points=0,
+    hint="Return the tensor itself: tf.stack(numbers), not numbers.numpy() or np.array(...).",
+    grades="fibonacci",
+    reported=TENSOR_FACT,
+)
+def test_fibonacci_returns_tensor(learner, seed):
+    value = _fibonacci(learner, seed, 10)
+    if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
+        kind = "numpy array" if value.kind == "ndarray" else value.kind
+        fail(f"fibonacci(10) should return a tf.Tensor, got a {kind} of shape {value.shape} "
+             f"{value.dtype}: return the tensor itself (without .numpy() or np.array)")
 
 
 @check(

@@ -16,7 +16,7 @@ import numpy as np
 
 from grader.check import check
 from grader.data.mnist import grading_split
-from grader.expect import describe, expect_number, fail
+from grader.expect import describe, expect_number, fail, measure
 from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
 
 PROBES = "lesson5_keras"
@@ -343,7 +343,7 @@ def test_held_out_accuracy(learner, seed):
     if not all(np.all(np.isfinite(w)) for w in model.get_weights()):
         fail(f"after {what} the model's weights hold NaN or infinity: training diverged")
     score = held_out_accuracy(model, split.test_images, split.test_labels)
-    if score < HELD_OUT_THRESHOLD:
+    if not measure("held-out accuracy", score, HELD_OUT_THRESHOLD, at_least=True):
         fail(f"after {what} your model classifies {score:.1%} of the 2,000 held-out images "
              f"correctly; at least {HELD_OUT_THRESHOLD:.0%} is expected (the reference gets "
              f"{REFERENCE_ACCURACY})")

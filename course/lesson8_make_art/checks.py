@@ -19,8 +19,8 @@ import numpy as np
 
 from grader._tensorflow import quiet_keras
 from grader.check import check
-from grader.expect import describe, expect_array, fail
-from grader.learner.failures import LearnerFailure
+from grader.expect import NUMERIC_KINDS, TENSOR_KINDS, describe, expect_array, fail
+from grader.learner.failures import LearnerFailure, LearnerRaised
 from grader.learner.wire import Array
 from grader.pytest_plugin import seed_for
 
@@ -118,6 +118,29 @@ def _image(rng: np.random.Generator, shape: tuple[int, ...], low: float = -0.8,
 
 # -- dream_loss --------------------------------------------------------------------------------
 
+TENSOR_FACT = "whether dream_loss and gram_matrix returned a tf.Tensor, not a numpy array"
+
+
+@check(
+    "dream_loss and gram_matrix return tf.Tensors (reported by your process: no points)",
+    points=0,
+    hint="Keep the results tensors (no .numpy(), no np.array): tf.GradientTape differentiates "
+    "only tensors, in dream_step and in a style transfer.",
+    grades=("dream_loss", "gram_matrix"),
+    reported=TENSOR_FACT,
+)
+def test_results_are_tensors(learner, rng, seed):
+    image = _image(rng, (1, 16, 16, 1))
+    loss = learner.run(f"{PROBES}:dream_loss", label="dream_loss(model, image, layer_names)",
+                       seed=seed, cases=[{"image": image, "layers": ["conv1"]}])[0]
+    gram = learner.run(f"{PROBES}:gram_matrix", label="gram_matrix(features)", seed=seed,
+                       inputs=[rng.normal(0.0, 1.0, (1, 4, 4, 3)).astype(np.float32)])[0]
+    for name, value in (("dream_loss", loss), ("gram_matrix", gram)):
+        if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
+            fail(f"{name} returned a {value.kind}: keep it a tf.Tensor (no .numpy()), so that "
+                 "tf.GradientTape can differentiate it")
+
+
 @check(
     "dream_loss is the sum over the named layers of each layer's mean activation",
     points=3,
@@ -138,13 +161,10 @@ def test_dream_loss_value(learner, rng, seed):
     for case, value in zip(cases, answers, strict=True):
         image, layers = case["image"], case["layers"]
         call = (f"dream_loss(model, image of shape {_shape_text(image.shape)}, {layers})")
-        if isinstance(value, Array) and value.kind == "ndarray":
-            fail(f"{call} returned a numpy array: keep the loss a tf.Tensor (no .numpy()), so "
-                 "that tf.GradientTape can differentiate it in dream_step")
         if isinstance(value, Array) and value.shape != ():
             fail(f"{call} should return a scalar (shape ()), got {describe(value)}: take "
                  "tf.reduce_mean of each layer's whole activation and add the layers' means")
-        got = float(expect_array(value, label=call, shape=()))
+        got = float(expect_array(value, label=call, shape=(), kinds=NUMERIC_KINDS))
         acts = _activations(image, layers)
         expected = sum(a.mean() for a in acts)
         if np.isclose(got, expected, rtol=LOSS_RTOL, atol=1e-7):
@@ -175,8 +195,17 @@ def test_dream_loss_value(learner, rng, seed):
 
 def _dream_step(learner, seed, cases: list[dict[str, Any]]) -> list[np.ndarray]:
     """The learner's dream_step on the cases (with the reference dream_loss), shapes checked."""
-    answers = learner.run(f"{PROBES}:dream_step", label="dream_step(model, image, layer_names, "
-                          "step_size)", seed=seed, cases=cases)
+    try:
+        answers = learner.run(f"{PROBES}:dream_step", label="dream_step(model, image, "
+                              "layer_names, step_size)", seed=seed, cases=cases)
+    except LearnerRaised as raised:
+        if _none_gradient(raised):
+            at = f" (line {raised.line})" if raised.line else ""
+            fail(f"{raised.where} raised {raised.type}{at}: the gradient is None: watch the "
+                 "image with tape.watch(image) inside the `with tf.GradientTape() as tape:` "
+                 "block (the image is a tensor, not a variable, so the tape does not follow it "
+                 "by itself)")
+        raise
     checked = []
     for case, value in zip(cases, answers, strict=True):
         image = case["image"]
@@ -197,9 +226,31 @@ def _dream_step(learner, seed, cases: list[dict[str, Any]]) -> list[np.ndarray]:
     return checked
 
 
-def _movable(image: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Pixels that a step of ± ``step`` leaves well inside [-1, 1] (no clipping either way)."""
-    return (np.abs(image + step) < 1 - MARGIN) & (np.abs(image - step) < 1 - MARGIN)
+def _none_gradient(raised: LearnerRaised) -> bool:
+    """Whether the learner's code failed on a gradient that is None (an unwatched tensor)."""
+    detail = raised.detail
+    return "Attempt to convert a value (None)" in detail or (
+        raised.type == "TypeError" and "NoneType" in detail)
+
+
+def _clipped(got: np.ndarray) -> np.ndarray:
+    """Pixels the learner's own clipping may have set: those at the lowest or the highest value
+    of the result when several pixels share it (the mark of a clip, to whatever bounds)."""
+    low, high = got.min(), got.max()
+    out = np.zeros(got.shape, bool)
+    for bound in (low, high):
+        at = got == bound
+        if at.sum() > 1:
+            out |= at
+    return out
+
+
+def _movable(image: np.ndarray, step: np.ndarray, got: np.ndarray) -> np.ndarray:
+    """Pixels that a step of ± ``step`` leaves well inside [-1, 1] (no clipping either way)
+    and that the learner's result does not show clipped: a wrong clip is the clip check's
+    to name, and must not pass for a wrong direction or scale here."""
+    inside = (np.abs(image + step) < 1 - MARGIN) & (np.abs(image - step) < 1 - MARGIN)
+    return inside & ~_clipped(got)
 
 
 def _step_cases(rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -230,7 +281,7 @@ def test_dream_step_ascends(learner, rng, seed):
     for case, got in zip(cases, _dream_step(learner, seed, cases), strict=True):
         image, layers, size = case["image"].astype(np.float64), case["layers"], case["step_size"]
         step = size * _normalised(_gradient(image, layers))
-        inside = _movable(image, step)
+        inside = _movable(image, step, got)
         moved = (got - image)[inside]
         call = f"dream_step(model, image, {layers}, step_size={size})"
         if not np.all(np.isfinite(got)):
@@ -264,7 +315,7 @@ def test_dream_step_normalised(learner, rng, seed):
         image, layers, size = case["image"].astype(np.float64), case["layers"], case["step_size"]
         gradient = _gradient(image, layers)
         step = size * _normalised(gradient)
-        inside = _movable(image, step)
+        inside = _movable(image, step, got)
         moved = (got - image)[inside]
         sign = 1.0 if _cosine(moved, step[inside]) >= 0 else -1.0  # the direction is another check
         moved = sign * moved
@@ -341,19 +392,22 @@ def test_dream_step_flat_gradient(learner, rng, seed):
     if not np.all(np.isfinite(got)):
         fail(f"{call} returned NaN: the gradient's standard deviation is 0, so divide by "
              "tf.math.reduce_std(gradient) + 1e-8")
-    if not np.allclose(got, case["image"], atol=1e-6):
-        fail(f"{call} changed the image (by up to {np.abs(got - case['image']).max():.3g}): a "
-             "zero gradient should give a zero step")
+    kept = ~_clipped(got)
+    if not np.allclose(got[kept], case["image"][kept], atol=1e-6):
+        fail(f"{call} changed the image (by up to "
+             f"{np.abs(got - case['image'])[kept].max():.3g}): a zero gradient should give a "
+             "zero step")
 
 
 # -- dream -------------------------------------------------------------------------------------
 
 _RUNS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-DREAM_SEED = seed_for("lesson8_make_art::dream")
+def _dream_seed() -> int:
+    return seed_for("lesson8_make_art::dream")  # taken when a check runs: grade audit salts it
 
 
 def _dream_image() -> np.ndarray:
-    return _image(np.random.default_rng(DREAM_SEED), DREAM_SHAPE, -0.5, 0.5)
+    return _image(np.random.default_rng(_dream_seed()), DREAM_SHAPE, -0.5, 0.5)
 
 
 def _dream(learner, *, steps: int, octaves: int, octave_scale: float) -> dict[str, Any]:
@@ -367,7 +421,7 @@ def _dream(learner, *, steps: int, octaves: int, octave_scale: float) -> dict[st
     if label not in runs:
         try:
             runs[label] = learner.run(
-                f"{PROBES}:dream", label=label, seed=DREAM_SEED, timeout=60, image=image,
+                f"{PROBES}:dream", label=label, seed=_dream_seed(), timeout=60, image=image,
                 layers=DREAM_LAYERS, steps=steps, step_size=DREAM_STEP_SIZE, octaves=octaves,
                 octave_scale=octave_scale)
         except LearnerFailure as failure:
@@ -377,17 +431,22 @@ def _dream(learner, *, steps: int, octaves: int, octave_scale: float) -> dict[st
         raise answer
     if type(answer) is not dict:
         fail("the grader could not read what dream returned")
-    value = answer["image"]
+    value = answer.get("image")
     if isinstance(value, Array) and value.shape != image.shape and value.array.ndim == 4:
+        height, width = image.shape[1:3]
+        if value.shape[1:3] == (width, height):
+            fail(f"{label} returned an image of shape {_shape_text(value.shape)}: height and "
+                 f"width swapped (the original is {height}×{width}): image.shape[1:3] and "
+                 "tf.shape(image)[1:3] are (height, width), and tf.image.resize takes "
+                 "[height, width] in that order")
         fail(f"{label} returned an image of shape {_shape_text(value.shape)}: resize the "
-             f"dreamed image back to the original size {image.shape[1]}×{image.shape[2]} at "
-             "the end (tf.image.resize(image, original_size))")
+             f"dreamed image back to the original size {height}×{width} at the end "
+             "(tf.image.resize(image, original_size))")
     got = expect_array(value, label=label, kinds=("tf.Tensor", "tf.Variable", "ndarray"),
                        shape=image.shape, dtype="float32").astype(np.float64)
     if not np.all(np.isfinite(got)):
         fail(f"{label} returned NaN or infinite values")
-    return {"label": label, "start": image, "image": got, "model_sizes": answer["model_sizes"],
-            "step_sizes": answer["step_sizes"]}
+    return {"label": label, "start": image, "image": got, "steps": answer.get("steps")}
 
 
 def _octave_run(learner) -> dict[str, Any]:
@@ -406,6 +465,99 @@ def _octave_run(learner) -> dict[str, Any]:
 )
 def test_dream_original_size(learner):
     _octave_run(learner)
+
+
+RESIZE_METHODS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+                  "mitchellcubic")
+
+
+def _resizes(image: np.ndarray, size: tuple[int, int]) -> list[np.ndarray]:
+    """``image`` resized to ``size`` by every method of tf.image.resize, with and without
+    antialias (computed here)."""
+    import tensorflow as tf
+
+    return [np.asarray(tf.image.resize(image.astype(np.float32), size, method=method,
+                                       antialias=antialias), np.float64)
+            for method in RESIZE_METHODS for antialias in (False, True)]
+
+
+def _shift(image: np.ndarray, known: np.ndarray, atol: float) -> tuple[int, int] | None:
+    """The (dy, dx) for which ``image`` is ``known`` shifted by tf.roll over height and width
+    (the tutorial's random jitter; (0, 0): the same image), or None."""
+    if image.shape != known.shape:
+        return None
+    if np.allclose(image, known, atol=atol):
+        return (0, 0)
+    if not np.allclose(np.sort(image, axis=None), np.sort(known, axis=None), atol=atol):
+        return None
+    for dy in range(image.shape[1]):
+        for dx in range(image.shape[2]):
+            if np.allclose(np.roll(known, (dy, dx), axis=(1, 2)), image, atol=atol):
+                return (dy, dx)
+    return None
+
+
+def _source(image: np.ndarray, known: list[np.ndarray]) -> tuple[int, int] | None:
+    """How ``image`` comes from one of the ``known`` images: the shift (see :func:`_shift`) of
+    that image, or of it resized by any method of tf.image.resize; None when it does not."""
+    for k in reversed(known):
+        shift = _shift(image, k, 1e-5)
+        if shift is not None:
+            return shift
+    size = (int(image.shape[1]), int(image.shape[2]))
+    for k in reversed(known):
+        if k.ndim == 4 and k.shape != image.shape:
+            for resized in _resizes(k, size):
+                shift = _shift(image, resized, 1e-4)
+                if shift is not None:
+                    return shift
+    return None
+
+
+def _verified_steps(answer: dict[str, Any]) -> list[tuple[int, int]]:
+    """The size of the image of each call of dream_step during the dream, after checking the
+    recorded calls here: each result is the grader's own step from the image given (computed
+    here), and each image given comes from the start or the call before (shifted, resized), as
+    does the returned image from the last call. Records that do not hold together earn nothing."""
+    call = answer["label"]
+    records = answer.get("steps")
+    if type(records) is not list or not all(type(r) is dict for r in records):
+        fail(f"the grader could not read the calls of dream_step that {call} made")
+    if not records:
+        fail(f"{call} made no call of dream_step the grader could see: call dream_step (not "
+             "code of your own) at each step of each octave, from dream itself (not inside a "
+             "tf.function, where the grader cannot see the images)")
+    known = [answer["start"].astype(np.float64)]  # what the next image may come from
+    sizes = []
+    for index, record in enumerate(records, start=1):
+        image, result = record.get("image"), record.get("result")
+        layers, size = record.get("layers"), record.get("step_size")
+        if not (isinstance(image, Array) and isinstance(result, Array)
+                and image.array.ndim == 4 and result.shape == image.shape
+                and type(layers) is list and all(name in ("conv1", "conv2", "logits")
+                                                 for name in layers) and layers
+                and type(size) is float and np.isfinite(size)):
+            fail(f"the grader could not read call {index} of dream_step that {call} made")
+        given = image.array.astype(np.float64)
+        expected = _reference_step(given.astype(np.float32), layers, size)
+        if not np.allclose(result.array, expected, atol=1e-4):
+            fail(f"call {index} of dream_step in {call} did not return the grader's step from "
+                 "the image it was given: the grader cannot check this dream's octaves")
+        shift = _source(given, known)
+        if shift is None:
+            source = ("the start image" if index == 1
+                      else "what the call before was given or returned")
+            fail(f"call {index} of dream_step in {call} was given an image that is neither "
+                 f"{source}, nor that resized with tf.image.resize: the grader cannot follow "
+                 "the dream from one step to the next")
+        after = result.array.astype(np.float64)
+        known = [given, after, np.roll(after, (-shift[0], -shift[1]), axis=(1, 2))]
+        sizes.append((int(given.shape[1]), int(given.shape[2])))
+    if _source(answer["image"], known) is None:
+        fail(f"the image {call} returned is not what the last call of dream_step returned, "
+             "resized with tf.image.resize: return the dreamed image, resized back to the "
+             "original size")
+    return sizes
 
 
 def _visited(sizes: list[Any]) -> list[tuple[int, int]]:
@@ -444,14 +596,16 @@ def test_dream_octaves(learner):
     expected = [(height * DREAM_OCTAVE_SCALE**k, width * DREAM_OCTAVE_SCALE**k)
                 for k in range(DREAM_OCTAVES)]
     wanted = ", ".join(f"{int(h)}×{int(w)}" for h, w in expected)
-    steps = [tuple(s) for s in answer["step_sizes"]]
-    visited = _visited(steps or answer["model_sizes"])
-    if not visited:
-        fail(f"{answer['label']} never called the model on an image: call dream_step on the "
-             "image at each octave")
+    steps = _verified_steps(answer)
+    visited = _visited(steps)
     seen = ", ".join(f"{h}×{w}" for h, w in visited)
     call = answer["label"]
     if visited[0] != (height, width):
+        if visited[0] == (width, height):
+            fail(f"{call} dreamed at {seen}: height and width swapped (the image is "
+                 f"{height}×{width}; the sizes should be {wanted}): image.shape[1:3] and "
+                 "tf.shape(image)[1:3] are (height, width), and tf.image.resize takes [height, "
+                 "width] in that order")
         if len(visited) == DREAM_OCTAVES and visited[-1][0] < height:
             fail(f"{call} dreamed at {seen}: the octaves shrink the image; each octave should "
                  f"be octave_scale times LARGER than the last ({wanted})")
@@ -475,12 +629,28 @@ def test_dream_octaves(learner):
             fail(f"{call} dreamed at {seen}; the sizes should be {wanted} (octave k at the "
                  f"original size times octave_scale ** k){why}")
         previous = got
-    if steps:
-        counts = [sum(1 for s in steps if s == size) for size in visited]
-        if any(count != DREAM_STEPS for count in counts):
-            per = ", ".join(f"{c} at {h}×{w}" for c, (h, w) in zip(counts, visited, strict=True))
-            fail(f"{call} called dream_step {per}: it should take steps={DREAM_STEPS} steps at "
-                 "every octave")
+    counts = [sum(1 for s in steps if s == size) for size in visited]
+    if any(count != DREAM_STEPS for count in counts):
+        per = ", ".join(f"{c} at {h}×{w}" for c, (h, w) in zip(counts, visited, strict=True))
+        fail(f"{call} called dream_step {per}: it should take steps={DREAM_STEPS} steps at "
+             "every octave")
+
+
+def _size_cause(answer: dict[str, Any]) -> None:
+    """Fail naming the size, when a one-octave dream stepped at another size than the image's
+    own (the records only choose the message here: the points rest on the returned image)."""
+    records = answer.get("steps")
+    height, width = answer["start"].shape[1:3]
+    sizes = [tuple(r["image"].shape[1:3]) for r in records or []
+             if type(r) is dict and isinstance(r.get("image"), Array)
+             and r["image"].array.ndim == 4]
+    if not sizes or sizes[0] == (height, width):
+        return
+    swapped = (" (height and width swapped: image.shape[1:3] and tf.shape(image)[1:3] are "
+               "(height, width), and tf.image.resize takes [height, width] in that order)"
+               if sizes[0] == (width, height) else "")
+    fail(f"{answer['label']} dreamed at {sizes[0][0]}×{sizes[0][1]}, not at the image's own size "
+         f"{height}×{width}{swapped}: with octaves=1 the one octave is the image as given")
 
 
 @check(
@@ -508,6 +678,7 @@ def test_dream_raises_loss(learner):
         fail(f"{call}: dream_loss fell from {start:.4f} to {end:.4f}; dreaming must raise it "
              "(each dream_step is a step of gradient ascent)")
     if end - start < DREAM_GAIN * gains[-1]:
+        _size_cause(answer)
         one = (" - about what one step gives: feed each step's result into the next call, "
                "image = dream_step(model, image, ...)") if end - start < 1.5 * gains[0] else ""
         fail(f"{call}: dream_loss rose from {start:.4f} to {end:.4f}, less than half of what "
@@ -548,7 +719,7 @@ def _grams(learner, rng, seed) -> list[tuple[np.ndarray, np.ndarray]]:
                      "multiplies positions, not channels; sum over the positions (i, j) and "
                      "keep the channels: einsum \"bijc,bijd->bcd\"")
         checked.append((features, expect_array(value, label=call, shape=(b, c, c),
-                                               dtype="float32")))
+                                               dtype="float32", kinds=NUMERIC_KINDS)))
     return checked
 
 

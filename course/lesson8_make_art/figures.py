@@ -7,6 +7,10 @@ from typing import Any
 
 from grader.sitebuild.figures import Figure
 
+# What the figures use from the grader: a change remakes them (grader/sitebuild/figures.py).
+DEPENDS_ON = ("course/lesson8_make_art/network.py", "grader/data/base_model.py",
+              "grader/data/base_model.npz")
+
 SIZE = 64  # the start image's height and width (the octaves grow it to 125×125)
 OCTAVES, OCTAVE_SCALE, STEPS, STEP_SIZE = 4, 1.25, 20, 0.015
 # style transfer: 1000 × style_loss + 100 × the content's mean squared difference (large, so

@@ -16,8 +16,7 @@ image, so lesson 8 rebuilds the base from the same weights over inputs of any he
 On a 28×28 image, ``logits`` at the centre of its 7×7 map is exactly the base's class scores
 (``tests/test_lesson8_network.py``); on a larger image it is the classifier applied at every
 position. The same function builds the model in the grader's process (every expected
-value) and in the learner's (the model handed to the learner's functions); the learner's copy
-may carry a recorder that notes the image sizes it is called on.
+value) and in the learner's (the model handed to the learner's functions).
 """
 
 from __future__ import annotations
@@ -46,18 +45,13 @@ def folded_weights() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def dream_model(record: list[tuple[int, int]] | None = None) -> Any:
-    """The fully convolutional dreaming model (a fresh ``keras.Model``; see the module's doc).
-
-    With ``record``, the model appends the (height, width) of every image it is called on
-    (when the size is known: eagerly, or while a ``tf.function`` traces it).
-    """
+def dream_model() -> Any:
+    """The fully convolutional dreaming model (a fresh ``keras.Model``; see the module's doc)."""
     import keras
 
     weights = folded_weights()
     inputs = keras.Input(shape=(None, None, 1), name="image")
-    scale = _recording_rescaling(record) if record is not None else keras.layers.Rescaling
-    x = scale(0.5, offset=0.5, name="to_unit")(inputs)
+    x = keras.layers.Rescaling(0.5, offset=0.5, name="to_unit")(inputs)
     for name, filters, size in (("conv1", 16, 3), ("conv2", 32, 3), ("logits", 10, 7)):
         activation = None if name == "logits" else "relu"
         layer = keras.layers.Conv2D(filters, size, padding="same", activation=activation,
@@ -78,16 +72,3 @@ def flat_model() -> Any:
     outputs = layer(inputs)
     layer.set_weights([np.zeros((3, 3, 1, 4), np.float32), np.full(4, -1.0, np.float32)])
     return keras.Model(inputs, outputs, name="flat")
-
-
-def _recording_rescaling(record: list[tuple[int, int]]) -> Any:
-    import keras
-
-    class RecordingRescaling(keras.layers.Rescaling):
-        def call(self, inputs: Any) -> Any:
-            shape = tuple(inputs.shape)
-            if len(shape) == 4 and shape[1] is not None and shape[2] is not None:
-                record.append((int(shape[1]), int(shape[2])))
-            return super().call(inputs)
-
-    return RecordingRescaling

@@ -7,6 +7,7 @@ runs, the learner process has put the grader's ``reference.py`` version in its p
 
 from __future__ import annotations
 
+import contextlib
 from types import ModuleType
 from typing import Any
 
@@ -16,13 +17,16 @@ import tensorflow as tf
 from grader.learner.worker import current_label
 from . import network
 
+#: At most this many dream_step calls are recorded (the grader's dreams take a dozen).
+MAX_RECORDED = 64
+
 
 def _shape(array: np.ndarray) -> str:
     return "×".join(str(d) for d in array.shape)
 
 
-def _model(kind: str, record: list[tuple[int, int]] | None = None) -> Any:
-    return network.flat_model() if kind == "flat" else network.dream_model(record)
+def _model(kind: str) -> Any:
+    return network.flat_model() if kind == "flat" else network.dream_model()
 
 
 def dream_loss(module: ModuleType, cases: list[dict[str, Any]]) -> list[Any]:
@@ -51,20 +55,24 @@ def dream_step(module: ModuleType, cases: list[dict[str, Any]]) -> list[Any]:
 
 def dream(module: ModuleType, image: np.ndarray, layers: list[str], steps: int,
           step_size: float, octaves: int, octave_scale: float) -> dict[str, Any]:
-    """dream(...) once, recording the image sizes the model is called on and those of the
-    eager calls of dream_step (the grader's own while the check ``uses`` it)."""
-    seen: list[tuple[int, int]] = []
-    stepped: list[tuple[int, int]] = []
+    """dream(...) once, recording the image each eager call of dream_step (the grader's own
+    while the check ``uses`` it) was given and the one it returned. The trusted side recomputes
+    every recorded step and links them to the start and the result itself: the records are
+    data it checks, not facts it takes on trust."""
+    stepped: list[dict[str, Any]] = []
 
     def recording_step(model: Any, image: Any, layer_names: Any, step_size: Any) -> Any:
-        shape = tuple(getattr(image, "shape", ()))
-        known = len(shape) == 4 and shape[1] is not None and shape[2] is not None
-        if tf.executing_eagerly() and known:
-            stepped.append((int(shape[1]), int(shape[2])))
-        return inner_step(model, image, layer_names, step_size)
+        result = inner_step(model, image, layer_names, step_size)
+        if tf.executing_eagerly() and len(stepped) < MAX_RECORDED:
+            with contextlib.suppress(TypeError, ValueError):
+                stepped.append({"image": np.asarray(image, np.float32),
+                                "result": np.asarray(result, np.float32),
+                                "layers": [str(name) for name in layer_names],
+                                "step_size": float(step_size)})
+        return result
 
     inner_step = module.dream_step
-    model = _model("dream", seen)
+    model = _model("dream")
     module.dream_step = recording_step
     try:
         current_label(f"dream(model, image of shape ({_shape(image)}), {list(layers)}, "
@@ -74,8 +82,7 @@ def dream(module: ModuleType, image: np.ndarray, layers: list[str], steps: int,
                               octaves, octave_scale)
     finally:
         module.dream_step = inner_step
-    return {"image": result, "model_sizes": [list(s) for s in seen],
-            "step_sizes": [list(s) for s in stepped]}
+    return {"image": result, "steps": stepped}
 
 
 def gram_matrix(module: ModuleType, inputs: list[np.ndarray]) -> list[Any]:

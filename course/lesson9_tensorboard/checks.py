@@ -56,9 +56,17 @@ UPDATE_OPS = frozenset(["AssignSubVariableOp", "AssignVariableOp", "AssignAddVar
 
 NOT_FLUSHED = (
     "the events were still in the writer's memory when {call} returned: the file on disk holds "
-    "{what}. Call writer.close() (or writer.flush()) before returning; `with "
-    "writer.as_default():` flushes when its block ends, writer.set_as_default() never does"
+    "{what}. Write inside `with writer.as_default():` and call writer.close() after the block, "
+    "before returning"
 )
+LEFT_DEFAULT = (
+    "{call} left its writer, closed, as the default writer (writer.set_as_default()): every "
+    "tf.summary call after it, Keras' TensorBoard callback included, then fails with "
+    "NotFoundError. Write inside `with writer.as_default():`, which puts the previous default "
+    "back when the block ends, and close the writer after the block"
+)
+#: The fact behind LEFT_DEFAULT, reported by the learner process (see grader.reported).
+LEFT_DEFAULT_FACT = "whether the function left a closed writer as the default writer"
 NOTHING_WRITTEN = (
     "{call} created an event file but wrote no summary into it: tf.summary.scalar and "
     "tf.summary.histogram write only to the default writer, so call them inside `with "
@@ -143,6 +151,9 @@ class Logs:
     elsewhere: list[str] = field(default_factory=list)  # event files written outside logdir
     unflushed: bool = False  # flushing the writers still alive added to the files
     left_out: int = 0
+    left_default: str | None = None  # "open" or "closed": a writer left as the default
+    #: How to write into logdir, in the terms of the function that was called.
+    fix: str = "create a writer with tf.summary.create_file_writer(logdir) and write with it"
 
     def require_events(self) -> None:
         """Fail with the usual mistake's fix unless some summary reached the files."""
@@ -150,10 +161,9 @@ class Logs:
             if self.elsewhere:
                 shown = sorted({_shown(path) for path in self.elsewhere})
                 fail(f"{self.call} wrote no event file in logdir, but "
-                     f"{', '.join(shown[:3])} elsewhere: pass the logdir argument "
-                     "(tf.summary.create_file_writer(logdir)), not a folder of your own")
-            fail(f"{self.call} wrote no event file in logdir: create a writer with "
-                 "tf.summary.create_file_writer(logdir) and write with it")
+                     f"{', '.join(shown[:3])} elsewhere: pass the logdir argument, not a "
+                     f"folder of your own ({self.fix})")
+            fail(f"{self.call} wrote no event file in logdir: {self.fix}")
         if sum(events.values for events in self.files.values()) == 0:
             if self.unflushed:
                 fail(NOT_FLUSHED.format(call=self.call, what="only its header"))
@@ -162,6 +172,11 @@ class Logs:
     def require_flushed(self) -> None:
         if self.unflushed:
             fail(NOT_FLUSHED.format(call=self.call, what="only part of them"))
+
+    def require_default_restored(self) -> None:
+        """Fail when the call left its closed writer as the default (a reported fact)."""
+        if self.left_default == "closed":
+            fail(LEFT_DEFAULT.format(call=self.call))
 
     def in_run(self, run: str | None) -> list[EventFile]:
         return [events for path, events in self.files.items()
@@ -186,7 +201,7 @@ class Logs:
         return {tag: sorted(series, key=lambda h: h.step) for tag, series in merged.items()}
 
 
-def _logs(answer: Any, call: str) -> Logs:
+def _logs(answer: Any, call: str, fix: str | None = None) -> Logs:
     if type(answer) is not dict:
         fail(f"{call}: the grader got {describe(answer)} instead of its files")
     as_left = _file_bytes(answer.get("files"), call)
@@ -196,6 +211,10 @@ def _logs(answer: Any, call: str) -> Logs:
         fail(f"{call} wrote more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 2**20} MiB: "
              "write one event file per run")
     logs = Logs(call)
+    if fix:
+        logs.fix = fix
+    if answer.get("left_default") in ("open", "closed"):
+        logs.left_default = answer["left_default"]
     for path, data in sorted(as_left.items()):
         if not _is_event_file(path):
             continue
@@ -309,6 +328,19 @@ def test_log_scalars_writes_events(learner):
     logs, _, _ = _log_scalars(learner)
     logs.require_events()
     logs.require_flushed()
+
+
+@check(
+    "log_scalars leaves no closed writer as the default (reported by your process: no points)",
+    points=0,
+    hint="Write inside `with writer.as_default():` rather than writer.set_as_default(): the "
+    "with block puts the previous default back, so later summaries (a callback's) still work.",
+    grades="log_scalars", uses=(), depends=(),
+    reported=LEFT_DEFAULT_FACT,
+)
+def test_log_scalars_restores_default_writer(learner):
+    logs, _, _ = _log_scalars(learner)
+    logs.require_default_restored()
 
 
 @check(
@@ -527,6 +559,20 @@ def test_train_scalar_tags_and_steps(learner):
         problem = _step_problem(_steps(_train_series(logs, tag)), wanted, f"{tag!r} scalar")
         if problem:
             fail(f"{TRAIN_CALL}: {problem}")
+
+
+@check(
+    "train_with_summaries leaves no closed writer as the default (reported by your process: "
+    "no points)",
+    points=0,
+    hint="Write inside `with writer.as_default():` rather than writer.set_as_default(): the "
+    "with block puts the previous default back, so later summaries (a callback's) still work.",
+    grades="train_with_summaries", uses=(), depends=(),
+    reported=LEFT_DEFAULT_FACT,
+)
+def test_train_restores_default_writer(learner):
+    _, logs, _ = _train(learner)
+    logs.require_default_restored()
 
 
 @check(
@@ -755,15 +801,19 @@ def _callback(learner) -> tuple[dict[str, Any], Logs]:
     if answer.get("is_tensorboard") is not True and answer.get("is_callback") is not True:
         fail(f"tensorboard_callback(logdir) should return a keras.callbacks.TensorBoard, "
              f"got a {str(answer.get('kind'))[:80]}, which is not a Keras callback")
-    return answer, _logs(answer, CALLBACK_CALL)
+    return answer, _logs(answer, CALLBACK_CALL, fix="return "
+                         "keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=1): the "
+                         "callback writes logdir/train and logdir/validation itself")
 
 
 @check(
-    "tensorboard_callback returns a keras.callbacks.TensorBoard writing into logdir",
-    points=1,
+    "tensorboard_callback returns a keras.callbacks.TensorBoard (reported by your process: no "
+    "points)",
+    points=0,
     hint="return keras.callbacks.TensorBoard(log_dir=logdir, histogram_freq=1): the logdir "
     "argument, not a folder of your own.",
     grades="tensorboard_callback", uses=(), depends=(),
+    reported="whether tensorboard_callback returned a keras.callbacks.TensorBoard",
 )
 def test_callback_is_tensorboard(learner):
     answer, logs = _callback(learner)

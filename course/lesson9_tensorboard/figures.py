@@ -11,6 +11,9 @@ from pathlib import Path
 
 from grader.sitebuild.figures import Figure
 
+# What the figures use from the grader: a change remakes them (grader/sitebuild/figures.py).
+DEPENDS_ON = ("grader/events.py",)
+
 STEPS, BATCH_SIZE, LEARNING_RATE = 200, 500, 0.5
 
 FIGURES = [

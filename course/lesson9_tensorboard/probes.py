@@ -43,6 +43,25 @@ def _run_folder() -> Iterator[str]:
         os.chdir(previous)
 
 
+@contextlib.contextmanager
+def _own_default_writer(answer: dict[str, Any]) -> Iterator[None]:
+    """Run the learner's code (and read its files), then note whether it left a writer of its
+    own as the default (``writer.set_as_default()``: "open", or "closed" once closed) and put
+    the default back, so that what one function leaves does not break the next one's summaries.
+    Put back only after the files are read: the writer it drops may be flushed as it goes."""
+    from tensorflow.python.ops import summary_ops_v2
+
+    state = summary_ops_v2._summary_state
+    before = state.writer
+    try:
+        yield
+    finally:
+        left = state.writer
+        answer["left_default"] = None if left is before else (
+            "closed" if getattr(left, "_closed", False) else "open")
+        state.writer = before
+
+
 def _files(folder: str) -> dict[str, Any]:
     """Every regular file under ``folder`` (relative path -> uint8 bytes), within the bounds."""
     found: dict[str, np.ndarray] = {}
@@ -85,9 +104,12 @@ def log_scalars(module: ModuleType, tag: str, values: list[float]) -> dict[str, 
     """log_scalars(<folder>/grader-logdir, tag, values)."""
     with _run_folder() as folder:
         current_label(f"log_scalars(logdir, {tag!r}, {values!r})")
-        returned = module.log_scalars(os.path.join(folder, LOGDIR), tag, list(values))
+        answer: dict[str, Any] = {}
+        with _own_default_writer(answer):  # put back after the files are read
+            returned = module.log_scalars(os.path.join(folder, LOGDIR), tag, list(values))
+            written = _written(folder)
         return {"returned": returned if returned is None else type(returned).__name__,
-                **_written(folder)}
+                **answer, **written}
 
 
 def train_with_summaries(module: ModuleType, images: np.ndarray, labels: np.ndarray,
@@ -96,10 +118,13 @@ def train_with_summaries(module: ModuleType, images: np.ndarray, labels: np.ndar
     with _run_folder() as folder:
         current_label(f"train_with_summaries(images, labels, logdir, steps={steps}, "
                       f"batch_size={batch_size}, learning_rate={learning_rate})")
-        result = module.train_with_summaries(tf.constant(images), tf.constant(labels),
-                                             os.path.join(folder, LOGDIR), steps, batch_size,
-                                             learning_rate)
-        return {"result": result, **_written(folder)}
+        answer: dict[str, Any] = {}
+        with _own_default_writer(answer):  # put back after the files are read
+            result = module.train_with_summaries(tf.constant(images), tf.constant(labels),
+                                                 os.path.join(folder, LOGDIR), steps,
+                                                 batch_size, learning_rate)
+            written = _written(folder)
+        return {"result": result, **answer, **written}
 
 
 def callback_fit(module: ModuleType, images: np.ndarray, labels: np.ndarray,
@@ -126,12 +151,14 @@ def callback_fit(module: ModuleType, images: np.ndarray, labels: np.ndarray,
         model.compile(optimizer=keras.optimizers.SGD(0.1),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         current_label(f"model.fit(..., epochs={epochs}, callbacks=[tensorboard_callback(logdir)])")
-        history = model.fit(images, labels, epochs=epochs, batch_size=batch_size,
-                            validation_data=(val_images, val_labels), callbacks=[callback],
-                            verbose=0)
+        with _own_default_writer({}):
+            history = model.fit(images, labels, epochs=epochs, batch_size=batch_size,
+                                validation_data=(val_images, val_labels), callbacks=[callback],
+                                verbose=0)
+            written = _written(folder)
         answer["history"] = {key: [float(v) for v in values]
                              for key, values in history.history.items()}
         answer["weights"] = {weight.path: np.asarray(weight.numpy())
                              for weight in model.weights}
-        answer.update(_written(folder))
+        answer.update(written)
         return answer

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader import reported
 from grader.check import CheckInfo, check_info
 from grader.curriculum import Lesson
 from grader.errors import GraderError
@@ -83,6 +84,7 @@ def static_problems(lesson: Lesson) -> list[str]:
         out.append(f"{name}: course/{lesson.stem}/checks.py declares no checks: decorate "
                    "test_ functions with @check(title, points=..., hint=..., grades=...)")
     out += _check_problems(lesson, checks, module, functions)
+    out += [f"{line}" for line in reported.problems(lesson)]  # a reported fact earns no point
     return out
 
 

@@ -25,8 +25,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from grader.batch.replies import BadReply, results_of
 from grader.batch.scheduling import Done, Job, Limits
 from grader.errors import InfrastructureError, SetupError, UsageError
+from grader.hidden import hidden_folders
 
 INSTALL = ('grade batch --scheduler needs Dask distributed: pip install -e ".[cluster]" '
            '(or pip install "distributed>=2024.1")')
@@ -139,13 +141,17 @@ def run(
     isolate: bool,
     versions: dict[str, str],
     extra_checks: dict[str, bytes] | None = None,
+    hidden: Any = None,
     on_workers: Callable[[int], None] = lambda n: None,
     on_refusal: Callable[[str], None] = lambda line: None,
 ) -> Iterator[Done]:
     """Grade ``jobs`` on the cluster; yield each as it finishes, in the caller's thread.
 
     ``on_workers`` hears how many workers can grade (connected and accepted), ``on_refusal``
-    each refused worker's line. Closing the iterator cancels what is not done.
+    each refused worker's line. Closing the iterator cancels what is not done. A reply that
+    is not what this grader makes for that file (``hidden``: the run's
+    :class:`~grader.hidden.HiddenChecks`; see :mod:`grader.batch.replies`) is graded once more
+    on another worker where there is one, then yielded as ``{"bad_reply": why}``.
     """
     from distributed import as_completed
     from distributed.client import FutureCancelledError
@@ -162,8 +168,18 @@ def run(
     with _scheduler_calls(address):
         client.register_plugin(plugin)
     futures: dict[Any, Job] = {}
+    sent: dict[Any, tuple[dict[str, Any], int]] = {}  # future: its payload, its attempt
     waiting = iter(jobs)
     watch = _Watch(client, address, name, on_workers, on_refusal)
+
+    def send(job: Job, payload: dict[str, Any], attempt: int, avoid: set[str]) -> None:
+        others = sorted(set(watch.able_workers) - avoid) if avoid else []
+        future = client.submit(task, payload, name, checks, resources={name: 1}, pure=False,
+                               key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}",
+                               workers=others or None, allow_other_workers=bool(others))
+        futures[future] = job
+        sent[future] = (payload, attempt)
+        pending.add(future)
 
     def submit(count: int) -> None:
         """Up to ``count`` more tasks: the scheduler holds a window of submissions, not all."""
@@ -174,12 +190,29 @@ def run(
                     "filename": job.path.name, "path": str(job.path),
                     "source": read_submission(job.path), "timeout": limits.call_s,
                     "total_timeout": limits.total_s,
+                    # the hidden checks' folders here: hidden too on a worker of this machine
+                    "hide": [str(folder) for folder in hidden_folders()],
                 }
-                future = client.submit(task, payload, name, checks, resources={name: 1},
-                                       pure=False,
-                                       key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}")
-                futures[future] = job
-                pending.add(future)
+                send(job, payload, 1, set())
+
+    def checked(future: Any, reply: dict[str, Any]) -> dict[str, Any] | None:
+        """``reply`` if it is believable; else None, and the job sent to another worker, or
+        ``{"bad_reply": why}`` on the second bad reply."""
+        if "results" not in reply:
+            return reply
+        payload, attempt = sent[future]
+        try:
+            results_of(reply, futures[future].lesson,
+                       hashlib.sha256(payload["source"]).hexdigest(), hidden)
+        except BadReply as error:
+            if attempt > 1:
+                return {"bad_reply": f"two workers sent replies this grader cannot have made "
+                                     f"({error})"}
+            with _scheduler_calls(address):
+                ran_on = set(client.who_has([future]).get(future.key, ()))
+                send(futures[future], payload, attempt + 1, ran_on)
+            return None
+        return reply
 
     try:
         with _scheduler_calls(address):
@@ -193,11 +226,14 @@ def run(
             batch = pending.next_batch(block=False)
             for future in batch:
                 try:
-                    reply = _reply(future)
+                    reply = checked(future, _reply(future))
                 except FutureCancelledError:
                     watch.check(force=True)
                     raise _lost(address) from None
-                yield Done(futures.pop(future), reply)
+                job = futures.pop(future)
+                sent.pop(future, None)
+                if reply is not None:
+                    yield Done(job, reply)
             watch.check()
             submit(max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * watch.able) - len(futures))
             if not batch:
@@ -221,6 +257,8 @@ def _reply(future: Any) -> dict[str, Any]:
                                "kill other processes or exhaust the machine?)"}
         raise InfrastructureError(f"a Dask worker failed ({type(error).__name__}: {error})")
     reply = future.result()
+    if not isinstance(reply, dict):
+        return {"results": reply}  # not a reply of ours: refused as a bad one
     if "refused" in reply:
         raise InfrastructureError(str(reply["refused"]))
     if "stopped" in reply:
@@ -261,6 +299,7 @@ class _Watch:
         self.on_workers, self.on_refusal = on_workers, on_refusal
         self.refused: dict[str, str] = {}
         self.able = 0  # workers that accepted the run, as last seen
+        self.able_workers: list[str] = []
         self.last = 0.0
         self.unreachable_since: float | None = None
         self.idle_since: float | None = None
@@ -287,6 +326,7 @@ class _Watch:
                     self.on_refusal(self.refused[worker])
         able = [a for a, info in workers.items() if (info.get("resources") or {}).get(self.name)]
         self.able = len(able)
+        self.able_workers = able
         self.on_workers(len(able))
         if able:
             self.idle_since = None

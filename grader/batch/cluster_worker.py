@@ -106,7 +106,10 @@ class GraderPlugin(WorkerPlugin):
         if self.refused is not None or self._idle is None:
             return {"refused": self.refused or "this worker's grader plugin is not set up"}
         from grader.curriculum import find_lesson
+        from grader.hidden import remember
 
+        for hidden in payload.get("hide") or []:
+            remember(Path(str(hidden)))
         folder = Path(tempfile.mkdtemp(prefix="grade-task-"))
         try:
             path = folder / "submission" / Path(str(payload["filename"])).name

@@ -3,8 +3,11 @@
 Layouts are tried in order; the first that recognises the folder wins: nbgrader's
 ``submitted/<student>/<assignment>/*.ipynb`` (SUBMISSIONS is the nbgrader course folder or its
 ``submitted/``; each notebook's code is extracted into a lesson ``.py``), else one folder per
-student holding lesson files named as in ``exercises/`` (``alice/lesson1_basics.py``). A layout
-only has to say which file (or extracted code) stands for a student's lesson.
+student holding lesson files named as in ``exercises/`` (``alice/lesson1_basics.py``) or as
+notebooks (``alice/lesson1_basics.ipynb``, its code extracted; the ``.py`` is graded when both are
+there). A layout only has to say which file (or extracted code) stands for a student's lesson, and
+which files it ignored, and why: the batch lists them. A folder named in bytes that are not UTF-8
+(``caf\xe9``, as ``unzip`` may leave it) is a student shown as ``caf\\xe9``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,27 +23,76 @@ from typing import Protocol
 
 from grader.curriculum import Lesson, find_lesson, lessons
 from grader.errors import SetupError, UsageError
+from grader.safe_read import shown
 
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's file for one lesson; ``path`` is None when the student has none."""
+    """One student's file for one lesson; ``path`` is None when the student has none;
+    ``problem``: why the file handed in cannot be graded, when discovery already knows (a
+    notebook that is not a readable notebook)."""
 
     student: str
     lesson: Lesson
     path: Path | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The file that stands for a student's lesson (for a notebook: its extracted code)."""
+
+    path: Path
+    problem: str = ""
+
+
+IGNORED_SHOWN = 20  # ignored files listed per folder; the rest are counted
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A file or folder of the class folder that is nobody's lesson file, and why."""
+
+    path: Path
+    why: str
+
+    def shown(self, root: Path) -> str:
+        """The path from ``root``, as text (bytes of a name that are not UTF-8 as ``\\xNN``)."""
+        path = self.path.relative_to(root) if self.path.is_relative_to(root) else self.path
+        return shown(path.as_posix())
 
 
 @dataclass
 class ClassFolder:
-    """Every student × lesson of a class folder, and the files it did not recognise."""
+    """Every student × lesson of a class folder, and the files it ignored."""
 
     root: Path
     layout: str
     students: list[str]
     lessons: list[Lesson]
     submissions: list[Submission]
-    unrecognized: list[Path] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+
+    @property
+    def unrecognized(self) -> list[Path]:
+        return [item.path for item in self.ignored]
+
+    def ignored_files(self, per_folder: int = IGNORED_SHOWN) -> list[tuple[str, str]]:
+        """``(path from the class folder, why)`` of what was ignored, to show the instructor:
+        at most ``per_folder`` of each student's folder, then how many more (a folder of
+        thousands of stray files must not flood the console and the summary)."""
+        rows: list[tuple[str, str]] = []
+        count: Counter[Path] = Counter()
+        for item in self.ignored:
+            folder = item.path.parent
+            count[folder] += 1
+            if count[folder] <= per_folder:
+                rows.append((item.shown(self.root), item.why))
+        for folder, n in count.items():
+            if n > per_folder:
+                where = Ignored(folder, "").shown(self.root)
+                rows.append((f"{where}/…", f"{n - per_folder:,} more files ignored there"))
+        return rows
 
 
 class Layout(Protocol):
@@ -47,24 +100,40 @@ class Layout(Protocol):
 
     def matches(self, root: Path) -> bool: ...
 
-    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Path]],
-                                                                list[Path]]:
-        """``{student: {lesson stem: file}}`` and the files that look like strays."""
+    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Picked]],
+                                                                list[Ignored]]:
+        """``{student: {lesson stem: file}}`` and what was ignored, with why."""
         ...
 
 
-def _visible_folders(root: Path, exclude: Path | None, strays: list[Path]) -> list[Path]:
-    folders = []
+def _hidden(entry: Path) -> bool:
+    return entry.name.startswith((".", "_"))  # .git, .ipynb_checkpoints, __MACOSX, __pycache__
+
+
+def _student_folders(root: Path, exclude: Path | None, ignored: list[Ignored],
+                     loose: str = "") -> list[tuple[str, Path]]:
+    """``(student, folder)`` of ``root``'s sub-folders, not hidden, not OUT; a symbolic link
+    (which could lead the grader, run as root, into another student's or the instructor's files)
+    is ignored, and so is a folder whose name, shown as text, is another's (``loose``: why a
+    file beside the folders is ignored, if they are to be listed)."""
+    folders: dict[str, Path] = {}
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith((".", "_")) or not entry.is_dir():
+        if _hidden(entry):
+            continue
+        if not entry.is_dir():
+            if loose and entry.resolve() != exclude:
+                ignored.append(Ignored(entry, loose))
             continue
         if entry.is_symlink():  # a "student" linking to solutions/ or to a neighbour's folder
-            strays.append(entry)
+            ignored.append(Ignored(entry, "a symbolic link to a folder (not followed)"))
+        elif exclude is not None and entry.resolve() == exclude:
             continue
-        if exclude is not None and entry.resolve() == exclude:
-            continue
-        folders.append(entry)
-    return folders
+        elif shown(entry.name) in folders:
+            ignored.append(Ignored(entry, f"its name reads as {shown(entry.name)!r}, another "
+                                          "student's folder: rename one of them"))
+        else:
+            folders[shown(entry.name)] = entry
+    return sorted(folders.items())
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -79,26 +148,59 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 class FolderPerStudent:
-    """``SUBMISSIONS/<student>/lessonN_<topic>.py``."""
+    """``SUBMISSIONS/<student>/lessonN_<topic>.py`` (or ``.ipynb``)."""
 
     name = "one folder per student"
 
     def matches(self, root: Path) -> bool:
         return True
 
-    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Path]],
-                                                                list[Path]]:
-        known = {lesson.filename: lesson.stem for lesson in lessons()}
-        found: dict[str, dict[str, Path]] = {}
-        strays: list[Path] = []
-        for folder in _visible_folders(root, exclude, strays):
-            found[folder.name] = {}
-            for path in sorted(folder.iterdir()):
-                if path.name in known and _inside(path, folder):
-                    found[folder.name][known[path.name]] = path
-                elif path.suffix == ".py" or path.name in known:
-                    strays.append(path)
-        return found, strays
+    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Picked]],
+                                                                list[Ignored]]:
+        scripts = {lesson.filename: lesson for lesson in lessons()}
+        notebooks = {f"{lesson.stem}.ipynb": lesson for lesson in lessons()}
+        found: dict[str, dict[str, Picked]] = {}
+        ignored: list[Ignored] = []
+        code_dir: Path | None = None
+        for student, folder in _student_folders(root, exclude, ignored,
+                                                loose="not in a student's folder"):
+            try:
+                entries = sorted(path for path in folder.iterdir() if not _hidden(path))
+            except OSError as exc:
+                ignored.append(Ignored(folder, f"cannot be read ({exc.strerror or exc})"))
+                continue
+            found[student] = {}
+            for path in entries:  # scripts first: a lesson's .py wins over its notebook
+                if path.name in scripts and _inside(path, folder):
+                    found[student][scripts[path.name].stem] = Picked(path)
+            for path in entries:
+                if path.name in scripts:
+                    if found[student].get(scripts[path.name].stem) != Picked(path):
+                        ignored.append(Ignored(path, "a symbolic link out of the student's "
+                                                     "folder"))
+                elif path.name in notebooks:
+                    lesson = notebooks[path.name]
+                    if lesson.stem in found[student]:
+                        ignored.append(Ignored(path, f"{lesson.filename} is graded instead "
+                                                     "(one file per lesson)"))
+                    elif not _inside(path, folder):
+                        ignored.append(Ignored(path, "a symbolic link out of the student's "
+                                                     "folder"))
+                    else:
+                        code_dir = code_dir or _code_dir(exclude)
+                        found[student][lesson.stem] = _extracted(path, code_dir / student,
+                                                                 lesson)
+                else:
+                    ignored.append(Ignored(path, _not_a_lesson_file(path)))
+        return found, ignored
+
+
+def _not_a_lesson_file(path: Path) -> str:
+    example = lessons()[0]
+    if path.is_dir():
+        return f"a folder: lesson files go right in the student's folder ({example.filename})"
+    return (f"not a lesson file's name (e.g. {example.filename} or {example.stem}.ipynb, "
+            "as in exercises/)")
 
 
 EXTRACTED_DIR = ".notebook-code"  # in OUT: the code extracted from each student's notebooks
@@ -123,6 +225,25 @@ def notebook_lesson(assignment: str, notebook: str) -> Lesson | None:
     return None
 
 
+def _code_dir(exclude: Path | None) -> Path:
+    return (exclude / EXTRACTED_DIR) if exclude is not None else _temporary_folder()
+
+
+def _extracted(notebook: Path, folder: Path, lesson: Lesson) -> Picked:
+    """``folder/<lesson>.py``: the code of ``notebook`` (an unreadable notebook gives a module
+    that fails at import, and the problem), rewritten only when it changed."""
+    from grader.notebooks.extract import read_notebook
+
+    path = folder / lesson.filename
+    code, problem = read_notebook(notebook)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != code:
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(code, encoding="utf-8")
+        temporary.replace(path)
+    return Picked(path, problem)
+
+
 class NbgraderSubmitted:
     """nbgrader's ``submitted/<student>/<assignment>/<notebook>.ipynb``: each notebook's code
     (see :mod:`grader.notebooks.extract`) is written to ``OUT/.notebook-code/<student>/`` as the
@@ -133,47 +254,30 @@ class NbgraderSubmitted:
     def matches(self, root: Path) -> bool:
         return nbgrader_submitted(root) is not None
 
-    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Path]],
-                                                                list[Path]]:
-        from grader.notebooks.extract import notebook_module
-
+    def files(self, root: Path, exclude: Path | None) -> tuple[dict[str, dict[str, Picked]],
+                                                                list[Ignored]]:
         base = nbgrader_submitted(root)
         assert base is not None
-        code_dir = (exclude / EXTRACTED_DIR) if exclude is not None else _temporary_folder()
-        found: dict[str, dict[str, Path]] = {}
-        strays: list[Path] = []
-        for student in _real_folders(base, exclude, strays):
-            found[student.name] = {}
-            for assignment in _real_folders(student, exclude, strays):
+        code_dir = _code_dir(exclude)
+        found: dict[str, dict[str, Picked]] = {}
+        ignored: list[Ignored] = []
+        for student, folder in _student_folders(base, exclude, ignored):
+            found[student] = {}
+            for _, assignment in _student_folders(folder, exclude, ignored):
                 for notebook in sorted(assignment.glob("*.ipynb")):
                     lesson = notebook_lesson(assignment.name, notebook.stem)
-                    if (lesson is None or lesson.stem in found[student.name]
-                            or notebook.is_symlink() or not notebook.is_file()):
-                        strays.append(notebook)
-                        continue
-                    path = code_dir / student.name / lesson.filename
-                    code = notebook_module(notebook)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    if not path.is_file() or path.read_text(encoding="utf-8") != code:
-                        temporary = path.with_name(f".{path.name}.tmp")
-                        temporary.write_text(code, encoding="utf-8")
-                        temporary.replace(path)
-                    found[student.name][lesson.stem] = path
-        return found, strays
-
-
-def _real_folders(root: Path, exclude: Path | None, strays: list[Path]) -> list[Path]:
-    """Sub-folders of ``root``, not hidden, not OUT; symbolic links (which could lead the grader,
-    run as root, into another student's or the instructor's files) are strays."""
-    folders = []
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith((".", "_")) or not entry.is_dir():
-            continue
-        if entry.is_symlink():
-            strays.append(entry)
-        elif exclude is None or entry.resolve() != exclude:
-            folders.append(entry)
-    return folders
+                    if lesson is None:
+                        ignored.append(Ignored(notebook, "names no lesson (e.g. "
+                                                         f"{lessons()[0].stem}.ipynb)"))
+                    elif lesson.stem in found[student]:
+                        ignored.append(Ignored(notebook, f"a second notebook of {lesson.name} "
+                                                         "(one file per lesson)"))
+                    elif notebook.is_symlink() or not notebook.is_file():
+                        ignored.append(Ignored(notebook, "not a regular file"))
+                    else:
+                        found[student][lesson.stem] = _extracted(notebook, code_dir / student,
+                                                                  lesson)
+        return found, ignored
 
 
 def _temporary_folder() -> Path:
@@ -194,7 +298,7 @@ def discover(
     exclude = exclude.resolve() if exclude is not None else None
     layout = next(layout for layout in LAYOUTS if layout.matches(root))
     try:
-        found, strays = layout.files(root, exclude)
+        found, ignored = layout.files(root, exclude)
     except OSError as exc:
         raise SetupError(
             f"cannot read {root} ({exc.strerror or exc}): check its permissions") from None
@@ -209,8 +313,10 @@ def discover(
                              f"{root / next(iter(found)) / lessons()[0].filename}")
     students = sorted(found)
     submissions = [
-        Submission(student, lesson, found[student].get(lesson.stem))
+        Submission(student, lesson, picked.path if picked else None,
+                   picked.problem if picked else "")
         for lesson in wanted
         for student in students
+        for picked in [found[student].get(lesson.stem)]
     ]
-    return ClassFolder(root, layout.name, students, list(wanted), submissions, strays)
+    return ClassFolder(root, layout.name, students, list(wanted), submissions, ignored)

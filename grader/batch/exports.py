@@ -7,8 +7,6 @@ so they always agree with it.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -21,7 +19,8 @@ from grader.errors import InfrastructureError
 from grader.report.files import write_atomic
 
 from .feedback import feedback_markdown
-from .records import GRADED, LessonInfo, LessonRecord
+from .records import GRADED, LessonInfo, LessonRecord, withheld
+from .spreadsheet import csv_text
 
 CSV_COLUMNS = ("student", "lesson", "score", "max_score", "status", "problem", "sha256",
                "grader_version")
@@ -59,19 +58,18 @@ def by_student(records: Iterable[LessonRecord]) -> dict[str, list[LessonRecord]]
 
 
 def grades_csv(records: Iterable[LessonRecord], lessons: dict[str, LessonInfo]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in records:
-        writer.writerow([r.student, lessons[r.lesson].name, f"{r.score:g}", f"{r.max_score:g}",
-                         r.status, r.problem, r.sha256 or "", r.grader_version])
-    return buffer.getvalue()
+    return csv_text([CSV_COLUMNS, *(
+        [r.student, lessons[r.lesson].name, f"{r.score:g}", f"{r.max_score:g}", r.status,
+         r.problem, r.sha256 or "", r.grader_version] for r in records)])
 
 
 def gradescope_json(
-    student: str, records: list[LessonRecord], lessons: dict[str, LessonInfo]
+    student: str, records: list[LessonRecord], lessons: dict[str, LessonInfo], *,
+    hidden: bool = False,
 ) -> str:
-    """One student's Gradescope-style ``results.json``: every lesson's checks as tests."""
+    """One student's Gradescope-style ``results.json``: every lesson's checks as tests. The
+    instructor's hidden checks count, but their messages, hints and what the learner's code
+    printed during them are left out unless ``hidden``."""
     tests = []
     lines = []
     for record in records:
@@ -80,6 +78,7 @@ def gradescope_json(
         lines.append(f"{lesson.name} {lesson.title}: {record.score:g}/{record.max_score:g}"
                      f"{status}")
         for index, check in enumerate(record.checks, start=1):
+            check = check if hidden else withheld(check)
             tests.append({
                 "name": f"{lesson.name}: {check.title}",
                 "number": f"{lesson.number}.{index}",
@@ -119,8 +118,10 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def junit_xml(student: str, records: list[LessonRecord], lessons: dict[str, LessonInfo]) -> str:
-    """One student's JUnit XML: a testsuite per lesson, a testcase per check."""
+def junit_xml(student: str, records: list[LessonRecord], lessons: dict[str, LessonInfo], *,
+              hidden: bool = False) -> str:
+    """One student's JUnit XML: a testsuite per lesson, a testcase per check (the instructor's
+    hidden checks without their messages, hints and output unless ``hidden``)."""
     root = ET.Element("testsuites", name=_xml_text(student))
     totals = {"tests": 0, "failures": 0, "errors": 0}
     for record in records:
@@ -141,6 +142,7 @@ def junit_xml(student: str, records: list[LessonRecord], lessons: dict[str, Less
                             ("grader_version", record.grader_version)):
             ET.SubElement(properties, "property", name=name, value=_xml_text(value))
         for check in record.checks:
+            check = check if hidden else withheld(check)
             case = ET.SubElement(suite, "testcase", {
                 "classname": f"{student}.{record.lesson}", "name": check.id,
                 "time": f"{check.duration_s:.3f}",
@@ -164,14 +166,17 @@ def junit_xml(student: str, records: list[LessonRecord], lessons: dict[str, Less
 
 def write_all(out: Path, records: list[LessonRecord], lessons: dict[str, LessonInfo], *,
               feedback_hidden: bool = False) -> list[Path]:
-    """Write every export under ``out``; return the files written. Each ``feedback.md``
-    leaves the hidden checks out unless ``feedback_hidden``."""
+    """Write every export under ``out``; return the files written. The students' files
+    say nothing of a hidden check's message or hint unless ``feedback_hidden``: ``feedback.md``
+    leaves those checks out, ``results.json`` and ``junit.xml`` count them with no detail."""
     written = [out / "grades.csv"]
     write(written[0], grades_csv(records, lessons))
     for student, own in by_student(records).items():
         folder = out / STUDENTS_DIR / student
-        for name, text in (("results.json", gradescope_json(student, own, lessons)),
-                           ("junit.xml", junit_xml(student, own, lessons)),
+        for name, text in (("results.json", gradescope_json(student, own, lessons,
+                                                            hidden=feedback_hidden)),
+                           ("junit.xml", junit_xml(student, own, lessons,
+                                                   hidden=feedback_hidden)),
                            ("feedback.md", feedback_markdown(student, own, lessons,
                                                              hidden=feedback_hidden))):
             write(folder / name, text)

@@ -6,14 +6,14 @@ never the grader's tracebacks nor anything about other students.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from grader.results import CheckResult
 
-from .records import GRADED, MISSING, LessonInfo, LessonRecord
+from .records import GRADED, MISSING, LessonInfo, LessonRecord, has_hidden, without_hidden
 
 OUTPUT_LIMIT = 2000
+HIDDEN_NOTE = "Your instructor also grades your work with checks of their own, not shown here."
 
 _STATUS_WORDS = {
     "error": "your file could not be loaded",
@@ -79,25 +79,20 @@ def _lesson_section(record: LessonRecord, lesson: LessonInfo) -> list[str]:
     return lines
 
 
-def _without_hidden(record: LessonRecord) -> LessonRecord:
-    return dataclasses.replace(record, checks=[c for c in record.checks if not c.hidden])
-
-
 def feedback_markdown(
     student: str, records: list[LessonRecord], lessons: dict[str, LessonInfo], *,
     hidden: bool = False,
 ) -> str:
     """The feedback file of ``student``; the instructor's hidden checks only if ``hidden``
     (without them, the points are those of the checks shown, and a line says more exist)."""
-    any_hidden = any(c.hidden for r in records for c in r.checks)
+    any_hidden = has_hidden(records)
     if not hidden:
-        records = [_without_hidden(r) for r in records]
+        records = [without_hidden(r) for r in records]
     score = sum(r.score for r in records)
     possible = sum(r.max_score for r in records)
     lines = [f"# Feedback for {student}", "",
              f"Total: **{_points(round(score, 6))}/{_points(round(possible, 6))} points**.", "",
-             *(["Your instructor also grades your work with checks of their own, not shown "
-                "here.", ""] if any_hidden and not hidden else []),
+             *([HIDDEN_NOTE, ""] if any_hidden and not hidden else []),
              "| Lesson | Points | Status |", "|---|---|---|"]
     for record in records:
         lesson = lessons[record.lesson]

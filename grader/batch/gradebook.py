@@ -10,6 +10,7 @@ the run stops and no student gets a zero for it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import sqlite3
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError
 from grader.results import CheckResult
+from grader.safe_read import shown
 
 from .records import LessonRecord, checks_with_visibility
 
@@ -194,7 +196,7 @@ class Gradebook:
         (``hidden``: the instructor's hidden checks, recorded with their visibility)."""
         with self._transaction():
             self._db.executemany(
-                "INSERT OR IGNORE INTO students (name) VALUES (?)", [(s,) for s in students])
+                "INSERT OR IGNORE INTO students (name) VALUES (?)", [(shown(s),) for s in students])
             for lesson, version in lessons:
                 pairs = checks_with_visibility(lesson, hidden)
                 infos = [info for info, _ in pairs]
@@ -213,7 +215,9 @@ class Gradebook:
                      for n, (i, visibility) in enumerate(pairs)])
 
     def record(self, record: LessonRecord) -> None:
-        """Store one result, replacing any earlier one of that student × lesson, atomically."""
+        """Store one result, replacing any earlier one of that student × lesson, atomically
+        (text that SQLite cannot store, such as a file name that is not UTF-8, escaped)."""
+        record = _storable(record)
         graded_at = record.graded_at or datetime.datetime.now(datetime.UTC).isoformat(
             timespec="seconds")
         with self._transaction():
@@ -292,3 +296,14 @@ class Gradebook:
                 rows = self._db.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
                 tables[table] = sorted(rows, key=repr)
         return tables
+
+
+def _storable(record: LessonRecord) -> LessonRecord:
+    """``record`` with every text escaped as :func:`~grader.safe_read.shown` does (a student's
+    folder or file name that is not UTF-8 may reach a message)."""
+    checks = [dataclasses.replace(c, **{name: shown(getattr(c, name)) for name in
+                                        ("title", "message", "hint", "output", "status",
+                                         "outcome", "id", "visibility")})
+              for c in record.checks]
+    return dataclasses.replace(record, student=shown(record.student), problem=shown(
+        record.problem), sha256=record.sha256, checks=checks)

@@ -30,6 +30,7 @@ from pathlib import Path
 from grader.errors import SetupError
 
 from .records import MISSING, LessonInfo, LessonRecord
+from .spreadsheet import csv_text
 
 LMS_NAMES = ("canvas", "moodle")
 MISSING_POLICIES = ("zero", "blank")
@@ -182,16 +183,15 @@ def export(roster: Roster, records: list[LessonRecord], lessons: dict[str, Lesso
     for record in records:
         possible[record.lesson] = max(possible.get(record.lesson, 0.0), record.max_score)
     empty = "0" if missing == "zero" else ""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    rows: list[list[str]] = []
     if roster.lms == "canvas":
         head = list(CANVAS_COLUMNS)
-        writer.writerow([*head, *(lesson_column(lesson) for lesson in ordered)])
-        writer.writerow([POINTS_POSSIBLE, "", "", "", "",
-                         *(f"{possible.get(lesson.stem, 0.0):g}" for lesson in ordered)])
+        rows.append([*head, *(lesson_column(lesson) for lesson in ordered)])
+        rows.append([POINTS_POSSIBLE, "", "", "", "",
+                     *(f"{possible.get(lesson.stem, 0.0):g}" for lesson in ordered)])
     else:
         head = [roster.identifier]
-        writer.writerow([*head, *(lesson_column(lesson) for lesson in ordered)])
+        rows.append([*head, *(lesson_column(lesson) for lesson in ordered)])
     submitted = {r.student for r in records}
     for student in roster.students:
         cells = []
@@ -199,11 +199,11 @@ def export(roster: Roster, records: list[LessonRecord], lessons: dict[str, Lesso
             record = by_key.get((student.folder, lesson.stem))
             cells.append(empty if record is None or record.status == MISSING
                          else f"{record.score:g}")
-        writer.writerow([*(student.columns.get(name, "") for name in head), *cells])
+        rows.append([*(student.columns.get(name, "") for name in head), *cells])
     listed = {student.folder for student in roster.students}
     return Export(
         filename=f"{roster.lms}.csv",
-        text=buffer.getvalue(),
+        text=csv_text(rows),
         not_in_roster=sorted(submitted - listed),
         without_submission=[s.folder for s in roster.students if s.folder not in submitted],
     )

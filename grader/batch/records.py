@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from grader.check import CheckInfo
 from grader.curriculum import Lesson
-from grader.results import FAILED, CheckResult, GradingResults
+from grader.results import FAILED, CappedText, CheckResult, GradingResults
 
 GRADED = "graded"
 MISSING = "missing"
@@ -37,8 +38,10 @@ class LessonInfo:
 
 
 @dataclass
-class LessonRecord:
-    """The outcome of one student × lesson."""
+class LessonRecord(CappedText):
+    """The outcome of one student × lesson (its ``problem`` capped like a check's message)."""
+
+    _capped_fields: ClassVar[frozenset[str]] = frozenset(("problem",))
 
     student: str
     lesson: str  # the lesson's stem, e.g. "lesson1_basics"
@@ -72,7 +75,10 @@ def from_results(
             # an import that hung or crashed names the import, not the first check that needed it
             about_import = first.message.startswith("importing ")
             problem = results.problem or (
-                first.message if about_import else f"{first.title}: {first.message}")
+                first.message if about_import
+                # a hidden check's message stays in the gradebook's checks, not in this line
+                else f"{first.title}: {candidate}" if first.hidden
+                else f"{first.title}: {first.message}")
             break
     return LessonRecord(
         student=student,
@@ -114,6 +120,27 @@ def without_grading(
         ],
         problem=problem,
     )
+
+
+def without_hidden(record: LessonRecord) -> LessonRecord:
+    """``record`` without the instructor's hidden checks (its score: the checks shown)."""
+    return dataclasses.replace(record, checks=[c for c in record.checks if not c.hidden])
+
+
+WITHHELD = "a check of your instructor's: its details are not shown"
+
+
+def withheld(check: CheckResult) -> CheckResult:
+    """``check`` as a student may see it: a hidden check keeps its title and points, but not
+    its message (which may quote expected values), hint or what the learner's code printed."""
+    if not check.hidden:
+        return check
+    message = "" if check.passed else f"{WITHHELD} ({check.outcome})"
+    return dataclasses.replace(check, message=message, hint="", output="", grader_traceback="")
+
+
+def has_hidden(records: list[LessonRecord]) -> bool:
+    return any(c.hidden for r in records for c in r.checks)
 
 
 def checks_with_visibility(lesson: Lesson, hidden: Any = None) -> list[tuple[CheckInfo, str]]:

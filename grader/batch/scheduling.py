@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.curriculum import Lesson
+from grader.hidden import hidden_folders
 
 WORKER_STOP_WAIT_S = 5.0
 
@@ -47,6 +48,8 @@ class Job:
     path: Path
     #: a folder of hidden checks (a snapshot the batch wrote: see grader.hidden), if any
     checks: Path | None = None
+    #: salts every check's seed (`grade audit`); "" grades as always
+    seed_salt: str = ""
 
 
 @dataclass
@@ -92,7 +95,11 @@ class WorkerProcess:
         assert process.stdin is not None and process.stdout is not None
         request = {"lesson": job.lesson.stem, "path": str(job.path), "timeout": limits.call_s,
                    "total_timeout": limits.total_s,
-                   "checks": str(job.checks) if job.checks is not None else None}
+                   "checks": str(job.checks) if job.checks is not None else None,
+                   "seed_salt": job.seed_salt,
+                   # every folder of hidden checks this process knows (the instructor's, its
+                   # snapshot): the worker's sandbox hides them all, not only its own copy
+                   "hide": [str(folder) for folder in hidden_folders()]}
         try:
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()

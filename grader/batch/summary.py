@@ -104,7 +104,10 @@ def _cell(text: str) -> str:
 
 
 def markdown(lessons: list[LessonStats], checks: list[CheckStats],
-             records: list[LessonRecord] | None = None) -> str:
+             records: list[LessonRecord] | None = None,
+             ignored: list[tuple[str, str]] | None = None) -> str:
+    """The class summary (``summary.md``); ``ignored``: ``(file, why)`` of the class folder's
+    files that no student's lesson was graded from."""
     lines = ["# Class summary", "", "| lesson | students | mean | sd | median | max | outcomes |",
              "|---|---|---|---|---|---|---|"]
     for s in lessons:
@@ -125,7 +128,19 @@ def markdown(lessons: list[LessonStats], checks: list[CheckStats],
                   + ", ".join(unloadable) + "."]
     if records is not None:
         lines += _students(lessons, records) + _errors(lessons, records)
+    if ignored is not None:
+        lines += _ignored(ignored)
     return "\n".join(lines) + "\n"
+
+
+def _ignored(ignored: list[tuple[str, str]]) -> list[str]:
+    """Every file of the class folder that was not graded, and why."""
+    lines = ["", "## Ignored files", ""]
+    if not ignored:
+        return [*lines, "None: every file in the class folder was a student's lesson file."]
+    lines += ["| file | why |", "|---|---|"]
+    lines += [f"| {_cell(path)} | {_cell(why)} |" for path, why in ignored]
+    return lines
 
 
 def _students(lessons: list[LessonStats], records: list[LessonRecord]) -> list[str]:

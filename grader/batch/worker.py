@@ -39,9 +39,12 @@ def _stop(signum: int, frame: object) -> None:
 def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, Any]:
     from grader.curriculum import find_lesson
     from grader.errors import GraderError, SetupError
+    from grader.hidden import remember
     from grader.runner import grade_submission, read_submission
 
     path = Path(job["path"])
+    for folder in job.get("hide") or []:
+        remember(Path(folder))
     try:
         read_submission(path)
     except SetupError as error:
@@ -51,6 +54,7 @@ def _grade(job: dict[str, Any], zygote: Any, isolate: bool | None) -> dict[str, 
         results = grade_submission(
             find_lesson(job["lesson"]), path, zygote=zygote, call_timeout=float(job["timeout"]),
             total_timeout=float(job["total_timeout"]), isolate=isolate, hidden=hidden,
+            seed_salt=str(job.get("seed_salt") or ""),
         )
     except GraderError as error:
         return {"infrastructure": str(error)}

@@ -30,20 +30,22 @@ from grader.batch.records import (
     CRASHED,
     ERROR,
     GRADED,
+    GRADER_ERROR,
     MISSING,
     LessonInfo,
     LessonRecord,
     from_results,
-    results_from_dict,
     without_grading,
 )
+from grader.batch.replies import BadReply, results_of
 from grader.batch.scheduling import Done, Job, Limits, run
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
 from grader.hidden import HiddenChecks
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
-from grader.runner import machine_capabilities, read_submission
+from grader.runner import MAX_SUBMISSION_BYTES, check_source, machine_capabilities
+from grader.safe_read import UnreadableFile, read_regular, shown
 
 LOCK_NAME = ".grade-batch.lock"
 
@@ -132,6 +134,7 @@ def main(
             for sub in found.submissions:
                 version = versions[sub.lesson.stem]
                 sha, problem = _fingerprint(sub.path)
+                problem = sub.problem or problem  # a notebook that is not a readable notebook
                 if stored.get((sub.student, sub.lesson.stem)) == (sha, version):
                     continue
                 if sub.path is None:
@@ -149,8 +152,13 @@ def main(
             where = (f" on {min(workers, len(todo))} workers" if client is None
                      else f" on the Dask cluster at {scheduler}")
             _announce(console, found, skipped, len(direct), len(todo), where)
+            names = {lesson.stem: lesson.name for lesson in found.lessons}
             for record in direct:
                 book.record(record)
+                if record.status == ERROR:  # the file cannot be graded: say whose, and why
+                    console.print(f"{escape(record.student)} {names[record.lesson]}: "
+                                  f"{record.score:g}/{record.max_score:g} error: "
+                                  f"{escape(record.problem)}", soft_wrap=True)
             limits = Limits(call_timeout, total_timeout)
             if client is None:
                 results = run(todo, workers=workers, limits=limits, device=device,
@@ -166,7 +174,8 @@ def main(
         exports.remove_stale_temporaries(out)
         exports.write_all(out, records, lessons_known, feedback_hidden=feedback_hidden)
         lesson_stats, check_stats = summary.summarize(records, lessons_known)
-        summary_text = summary.markdown(lesson_stats, check_stats, records)
+        summary_text = summary.markdown(lesson_stats, check_stats, records,
+                                        ignored=found.ignored_files())
         lms_export = None
         if lms_roster is not None:
             from grader.batch import lms as lms_files
@@ -243,17 +252,19 @@ def _exclusive(out: Path) -> Iterator[None]:
 
 
 def _fingerprint(path: Path | None) -> tuple[str | None, str]:
-    """The file's sha256 (None if absent or unreadable) and why it cannot be graded, if so."""
+    """The file's sha256 (None if absent or not readable as a file) and why it cannot be graded,
+    if so. The file is read once, and only if it is a regular file of a submission's size."""
     if path is None:
         return None, ""
     try:
-        data = read_submission(path)
+        data = read_regular(path, limit=MAX_SUBMISSION_BYTES, what="the lesson's .py file",
+                            follow_links=True)  # discovery let only links inside the folder in
+    except UnreadableFile as error:
+        return None, str(error)
+    try:
+        check_source(data, path)
     except SetupError as error:
-        problem = _for_student(str(error), path)
-        try:
-            return hashlib.sha256(path.read_bytes()).hexdigest(), problem
-        except OSError:
-            return None, problem
+        return hashlib.sha256(data).hexdigest(), _for_student(str(error), path)
     return hashlib.sha256(data).hexdigest(), ""
 
 
@@ -268,9 +279,8 @@ def _announce(console: Console, found, skipped: int, direct: int, todo: int, whe
                   f"{skipped} results already in the gradebook, {direct} recorded without "
                   f"grading (missing or unreadable files), {todo} to grade"
                   + (where if todo else ""), soft_wrap=True)
-    for stray in found.unrecognized:
-        console.print(f"[yellow]not a lesson file, ignored:[/] {escape(str(stray))}",
-                      soft_wrap=True)
+    for path, why in found.ignored_files():
+        console.print(f"[yellow]ignored:[/] {escape(path)}: {escape(why)}", soft_wrap=True)
 
 
 def _record_of(done: Done, versions: dict[str, str],
@@ -278,8 +288,17 @@ def _record_of(done: Done, versions: dict[str, str],
     job, reply = done.job, done.reply
     version = versions[job.lesson.stem]
     if "results" in reply:
-        return from_results(job.student, job.lesson, results_from_dict(reply["results"]),
-                            version)
+        try:
+            # the file may have changed since it was read for grading: no sha256 to compare
+            results = results_of(reply, job.lesson, None, hidden)
+        except BadReply as error:
+            reply = {"bad_reply": f"a worker sent a reply this grader cannot have made ({error})"}
+        else:
+            return from_results(job.student, job.lesson, results, version)
+    if "bad_reply" in reply:  # no sha256 stored: the next run grades the file again
+        return without_grading(job.student, job.lesson, status=GRADER_ERROR, sha256=None,
+                               grader_version=version, hidden=hidden,
+                               problem=f"{reply['bad_reply']}: run the same command again")
     for key, status in (("unreadable", ERROR), ("crashed", CRASHED)):
         if key in reply:
             return without_grading(job.student, job.lesson, status=status,
@@ -316,7 +335,7 @@ def _grade(console: Console, book: Gradebook, todo: list[Job],
                     progress.console.print(
                         f"{escape(record.student)} {done.job.lesson.name}: "
                         f"{record.score:g}/{record.max_score:g} {record.status}: "
-                        f"{escape(record.problem)}", soft_wrap=True)
+                        f"{escape(shown(record.problem))}", soft_wrap=True)
                 progress.advance(task)
         finally:
             results.close()
@@ -339,7 +358,7 @@ def _grade_on_cluster(console: Console, book: Gradebook, todo: list[Job], client
     results = cluster.run(
         client, todo, address=address, limits=limits, device=device, isolate=isolate,
         versions=code_versions or versions,
-        extra_checks=hidden.files if hidden is not None else None,
+        extra_checks=hidden.files if hidden is not None else None, hidden=hidden,
         on_workers=lambda n: hooks["workers"](n),
         on_refusal=lambda line: hooks["refusal"](line))
     _grade(console, book, todo, results, versions,

@@ -7,12 +7,14 @@ What the zip holds (Gradescope unpacks it into ``/autograder/source``)::
     autograder.json        the grader version and digest, the lessons, limits and options
     tensorflow.txt         the course's pinned TensorFlow requirement (pyproject's ``cpu`` extra)
     wheels/tf_course-*.whl this checkout's grader, built into a wheel at build time
-    data/mnist/            the grading split's source: MNIST's 10,000 test images (IDX, gzip)
+    data/mnist/            the grading split's source: MNIST's 10,000 test images (IDX, gzip),
+                           only when a lesson of the zip (or a hidden check) uses MNIST
     checks/                the instructor's hidden check modules (``--checks DIR``), if any
     course/                the course's grading files: its manifest and each lesson's folder
                            (the zip's folder is then the course folder the grader serves)
 
-MNIST is shipped, not fetched in ``setup.sh``: the graders need only the test set (about 2 MB
+MNIST is shipped (with the lessons that need it: :func:`needs_mnist`), not fetched in
+``setup.sh``: the graders need only the test set (about 2 MB
 compressed), grading then needs no network at run time and cannot fail on a download, and the
 data are those the loader verifies by checksum here at build time and again in the container.
 The MNIST database is CC BY-SA 3.0, which allows redistribution with attribution under the same
@@ -32,6 +34,7 @@ import tempfile
 import time
 import tomllib
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -105,7 +108,7 @@ def build_autograder(
         work = Path(scratch)
         wheel = build_wheel(root, work / "wheels")
         digest = digest_of(wheel_files(wheel))
-        mnist = _mnist_files(work / "mnist")
+        mnist = _mnist_files(work / "mnist") if needs_mnist(lessons, hidden) else []
         config = {
             "grader_version": grader.__version__,
             "grader_digest": digest,
@@ -124,7 +127,7 @@ def build_autograder(
             (CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode(), 0o644),
             (TENSORFLOW_NAME, (_tensorflow_requirement(root) + "\n").encode(), 0o644),
             (f"wheels/{wheel.name}", wheel.read_bytes(), 0o644),
-            ("data/mnist/README.txt", _MNIST_NOTE.encode(), 0o644),
+            *([("data/mnist/README.txt", _MNIST_NOTE.encode(), 0o644)] if mnist else []),
             *((f"data/mnist/{path.name}", path.read_bytes(), 0o644) for path in mnist),
             *((f"checks/{name}", data, 0o644) for name, data in hidden),
             *((name, data, 0o644) for name, data in sorted(course_files.items())),
@@ -208,6 +211,18 @@ def _hidden_check_files(folder: Path) -> list[tuple[str, bytes]]:
     """The instructor's check modules under ``folder``, by path inside it, validated by the
     grader's own loader (:mod:`grader.hidden`)."""
     return sorted(HiddenChecks.from_dir(folder).files.items())
+
+
+def needs_mnist(lessons: list[Lesson], hidden: Sequence[tuple[str, bytes]] = ()) -> bool:
+    """Whether grading ``lessons`` reads MNIST: a lesson's checks use :mod:`grader.data.mnist`
+    (its loader or the module itself), or a hidden check file names MNIST at all."""
+    from grader.data import mnist
+
+    def from_mnist(value: object) -> bool:
+        return value is mnist or getattr(value, "__module__", None) == mnist.__name__
+
+    return (any(from_mnist(value) for lesson in lessons for value in vars(lesson.module()).values())
+            or any(b"mnist" in data.lower() for _, data in hidden))
 
 
 def _mnist_files(dest: Path) -> list[Path]:

@@ -28,6 +28,10 @@ from typing import Any
 CONFIG_NAME = "autograder.json"
 FAULT_LOG = "grader-fault.log"
 STAGING = "grading"  # ROOT/grading/: the files as graded (a notebook's extracted code)
+RESULTS = "results"
+#: ROOT's folders that learner code must neither read nor write: the zip (hidden checks, data),
+#: the verdict, the submission as received and as graded
+PRIVATE = ("source", RESULTS, "submission", STAGING)
 
 
 class GraderFault(Exception):
@@ -77,6 +81,22 @@ def check_install(source: Path) -> int:
     return 0
 
 
+def protect(root: Path) -> None:
+    """Make ROOT's private folders root's alone (owner root, mode 0700), so a learner process
+    running as a user of its own (see :mod:`grader.learner.sandbox`) can neither read the hidden
+    checks nor write results.json, even where the container allows no namespaces to hide them.
+    Not root: nothing to do (the learner then runs as this same user, as the notes say)."""
+    if os.geteuid() != 0:
+        return
+    for name in PRIVATE:
+        folder = root / name
+        if name in (RESULTS, STAGING):
+            folder.mkdir(mode=0o700, exist_ok=True)
+        if folder.is_dir():
+            os.chown(folder, 0, 0, follow_symlinks=False)
+            folder.chmod(0o700)
+
+
 def grade(root: Path) -> dict[str, Any]:
     """Grade ``root/submission`` into the results.json document (not yet timed)."""
     from grader.curriculum import find_lesson
@@ -109,16 +129,23 @@ def grade(root: Path) -> dict[str, Any]:
     received = [p.relative_to(root / "submission").as_posix()
                 for p in submission.submitted_files(root / "submission")]
     document.instructor_notes.append(f"received: {', '.join(received) or 'nothing'}")
+    checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
     if problem:
         document.messages.append(problem)
-        if len(lessons) == 1:
-            document.graded.append(Graded(lessons[0], _ungraded(lessons[0], problem, version,
-                                                                None)))
-        return document.render(0.0)
-    checks = hidden_checks_dir(source) if config.get("hidden_checks") else None
-    document.graded = _grade_found(found, root, config, version, checks)
-    document.extra["lessons_graded"] = [item.lesson.stem for item in document.graded]
+    graded = {item.lesson.stem: item
+              for item in (_grade_found(found, root, config, version, checks) if found else [])}
+    document.extra["lessons_graded"] = list(graded)
+    # a lesson the zip grades and the submission lacks: its checks at 0, saying what to submit
+    document.graded = [graded.get(lesson.stem) or Graded(lesson, _ungraded(
+        lesson, problem or missing_file(lesson), version, None, checks=checks))
+        for lesson in lessons]
     return document.render(0.0)
+
+
+def missing_file(lesson) -> str:
+    """Why a lesson of the assignment has no points: its file was not submitted."""
+    return (f"No {lesson.filename} in your submission: this assignment grades it too. Upload "
+            "it (from exercises/, under that name) with your other files and submit again.")
 
 
 def _grade_found(found: list, root: Path, config: dict[str, Any], version: str,
@@ -206,16 +233,22 @@ def run_autograder(root: Path) -> int:
 
     started = time.monotonic()
     try:
+        protect(root)
         document = grade(root)
         document["execution_time"] = round(time.monotonic() - started, 3)
     except Exception:  # the one place that turns any fault into a results.json
         detail = traceback.format_exc()
         print(detail)  # stdout: hidden from students (stdout_visibility), shown to instructors
         with contextlib.suppress(OSError):
-            (root / FAULT_LOG).write_text(detail, encoding="utf-8")
+            write_atomic(root / FAULT_LOG, detail)
         received = [p.name for p in submitted_files(root / "submission")]
         document = results.fault(time.monotonic() - started, detail, received=received)
-    write_atomic(root / "results" / "results.json", json.dumps(document, indent=2) + "\n")
+    if os.geteuid() == 0:  # nothing a learner started outlives grading, whatever happened
+        from grader.learner.sandbox import sweep_unclaimed
+
+        with contextlib.suppress(OSError):
+            sweep_unclaimed()
+    write_atomic(root / RESULTS / "results.json", json.dumps(document, indent=2) + "\n")
     return 0
 
 

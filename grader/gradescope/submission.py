@@ -4,7 +4,9 @@ A file named as in ``exercises/`` (``lesson1_basics.py``) is that lesson's; a no
 lesson its name says (``lesson1_basics.ipynb``), graded on the code extracted from it exactly as
 ``grade batch`` extracts nbgrader notebooks; when the autograder grades one lesson only, a lone
 ``.py`` (or, failing that, a lone notebook) of any name is that lesson's. Anything else is a
-clear message to the student, never a guess.
+clear message to the student, never a guess. Files are read later, through
+:mod:`grader.safe_read` (regular files only, their size bounded before reading); a name that is
+not UTF-8 is shown escaped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from grader.batch.discovery import notebook_lesson
 from grader.curriculum import Lesson
+from grader.safe_read import shown
 
 PY, NOTEBOOK = "py", "notebook"
 
@@ -73,12 +76,12 @@ def find(folder: Path, lessons: list[Lesson]) -> tuple[list[Found], str]:
 
 
 def _notebook_note(path: Path, lesson: Lesson) -> str:
-    return (f"{path.name} is a notebook: its code cells (definitions, imports and assignments) "
-            f"were graded as {lesson.filename}")
+    return (f"{shown(path.name)} is a notebook: its code cells (definitions, imports and "
+            f"assignments) were graded as {lesson.filename}")
 
 
 def _shown(path: Path, folder: Path) -> str:
-    return path.relative_to(folder).as_posix()
+    return shown(path.relative_to(folder).as_posix())
 
 
 def _expected(lessons: list[Lesson]) -> str:

@@ -24,11 +24,20 @@ Who it runs as depends on the grader:
   as the grader's user, so nothing of that user's may stay visible and writable: a mount that
   cannot be made read-only is an error.
 
-Where neither is possible (a container without namespaces) the learner process still runs in
-its own session under the same limits and the timeouts and memory watchdog of
-:mod:`grader.learner.session`, but it is not isolated from the file system or the network:
-:func:`capabilities` says so, and batch grading refuses to run that way unless the instructor
-passes ``--no-sandbox``.
+Where the machine allows no new namespaces (a container without ``CAP_SYS_ADMIN``, such as
+Docker's default and Gradescope's):
+
+- **as root** the learner process still drops to a user id of its own (changing user needs no
+  namespace): it cannot signal the grader, cannot read or write what only root may (the
+  grader keeps its secrets there: mode 0700), cannot gain privileges through set-uid programs,
+  and every process of that uid is killed when grading ends; but it sees the network and every
+  world-readable file;
+- **as an ordinary user** it runs as the grader's user, in its own session, under the same
+  limits and the timeouts and memory watchdog of :mod:`grader.learner.session`, and is not
+  isolated at all.
+
+:func:`capabilities` says which holds, and batch grading refuses to run without namespaces
+unless the instructor passes ``--no-sandbox``.
 """
 
 from __future__ import annotations
@@ -36,11 +45,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import functools
 import os
 import resource
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,6 +97,8 @@ class Policy:
 
     isolate: bool = False
     uid: int | None = None
+    #: False: the machine allows no namespaces; isolation is the own ``uid`` alone (as root)
+    namespaces: bool = True
     hide: tuple[str, ...] = field(default_factory=tuple)
     #: what the learner process needs to read (Python, the grader, its folder), as the trusted
     #: side found it: a hidden folder holding one of them is covered with it bound back
@@ -94,13 +107,15 @@ class Policy:
     cpu_seconds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"isolate": self.isolate, "uid": self.uid, "hide": list(self.hide),
-                "keep": list(self.keep), "cpu_seconds": self.cpu_seconds}
+        return {"isolate": self.isolate, "uid": self.uid, "namespaces": self.namespaces,
+                "hide": list(self.hide), "keep": list(self.keep),
+                "cpu_seconds": self.cpu_seconds}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Policy:
         uid, cpu = data.get("uid"), data.get("cpu_seconds")
         return cls(bool(data.get("isolate")), uid if type(uid) is int else None,
+                   data.get("namespaces") is not False,
                    tuple(str(p) for p in data.get("hide", [])),
                    tuple(str(p) for p in data.get("keep", [])),
                    cpu if type(cpu) is int and cpu > 0 else None)
@@ -109,14 +124,26 @@ class Policy:
 @dataclass(frozen=True)
 class Capabilities:
     """What isolation this machine allows the grader: as root, namespaces and a user id per
-    learner; without root, user namespaces (where the kernel allows them to ordinary users)."""
+    learner (the user id alone where namespaces are refused); without root, user namespaces
+    (where the kernel allows them to ordinary users)."""
 
     root: bool
     namespaces: bool
+    #: root may change to a learner's user id (needs CAP_SETUID, not namespaces), and that
+    #: user can read Python and what it imports
+    own_user: bool = False
+    #: root could change user, but that user cannot read Python or its packages
+    unreadable_python: bool = False
 
     @property
     def isolated(self) -> bool:
+        """Fully isolated: namespaces (no network, files hidden, read-only)."""
         return self.namespaces
+
+    @property
+    def protected(self) -> bool:
+        """Isolated at least by a user id of the learner's own."""
+        return self.namespaces or self.own_user
 
     def explain(self) -> str:
         if self.isolated and self.root:
@@ -124,13 +151,25 @@ class Capabilities:
         if self.isolated:
             return ("learner processes are isolated in user namespaces (no network, read-only "
                     "files, no view of the grader's processes)")
+        if self.own_user:
+            return ("learner processes run as a user of their own (they cannot signal the "
+                    "grader, read or write root's private files such as the results and the "
+                    "hidden checks, and are all killed when grading ends) but are NOT isolated "
+                    "from the network and from world-readable files: this machine does not "
+                    "allow new namespaces (a container without CAP_SYS_ADMIN?)")
         why = (
             "this machine does not allow new namespaces (a container without CAP_SYS_ADMIN?)"
             if self.root else
             "the grader does not run as root and this machine does not let ordinary users "
             "create user namespaces (a container, or a kernel setting such as "
             "kernel.apparmor_restrict_unprivileged_userns)")
-        return f"learner processes are NOT isolated from files and network: {why}"
+        if self.unreadable_python:
+            why += (" and a learner's own user could not read Python or its packages here "
+                    "(install them where every user may read them, e.g. /opt)")
+        who = "root" if self.root else "the grader's own user"
+        return (f"learner processes are NOT isolated from files and network: {why}; they run "
+                f"as {who}, so they can read whatever the grader reads (hidden checks "
+                "included) and write whatever it writes (results included)")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -149,24 +188,56 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int,
 
 
 def capabilities() -> Capabilities:
-    """Probe, in a throwaway child, whether this machine lets us isolate learner processes."""
+    """Probe, in throwaway children, whether this machine lets us isolate learner processes."""
     root = os.geteuid() == 0
+
+    def namespaces() -> None:
+        if root:
+            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+        else:  # what an unprivileged learner process will do, up to its own /proc
+            _enter_user_namespaces()
+            _mount(None, "/", None, MS_REC | MS_PRIVATE)
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            _read_only_everywhere(strict=True)
+            _drop_capabilities()
+
+    def own_user() -> None:
+        os.setgroups([])
+        os.setresgid(FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT)
+        os.setresuid(FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT, FIRST_UID + UID_COUNT)
+
+    def own_user_reads_python() -> None:
+        # as the zygote will import (``-P``: not this process's script folder or cwd), listed
+        # as root sees them
+        entries = sys.path if sys.flags.safe_path else sys.path[1:]
+        needed = [str(p) for p in {*_protected(), *_import_folders(entries)} if p.is_dir()]
+        own_user()
+        _check_readable(needed)
+
+    isolated = _succeeds(namespaces)
+    changes_user = root and _succeeds(own_user)
+    reads = changes_user and (isolated or _succeeds(own_user_reads_python))
+    return Capabilities(root=root, namespaces=isolated, own_user=reads,
+                        unreadable_python=changes_user and not reads)
+
+
+def _succeeds(attempt: Callable[[], None]) -> bool:
+    """Whether ``attempt`` runs without an exception in a throwaway child process."""
     pid = os.fork()
     if pid == 0:
         try:
-            if root:
-                _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
-            else:  # what an unprivileged learner process will do, up to its own /proc
-                _enter_user_namespaces()
-                _mount(None, "/", None, MS_REC | MS_PRIVATE)
-                _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-                _read_only_everywhere(strict=True)
-                _drop_capabilities()
+            attempt()
         except BaseException:
             os._exit(1)
         os._exit(0)
     _, status = os.waitpid(pid, 0)
-    return Capabilities(root=root, namespaces=os.waitstatus_to_exitcode(status) == 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@functools.cache
+def machine() -> Capabilities:
+    """:func:`capabilities`, probed once per process."""
+    return capabilities()
 
 
 def _protected() -> list[Path]:
@@ -180,6 +251,37 @@ def _protected() -> list[Path]:
     if user_site and user_site in sys.path and os.path.isdir(user_site):
         folders.append(Path(user_site))  # packages installed with pip install --user
     return [folder.resolve() for folder in folders]
+
+
+def _import_folders(entries: list[str] | None = None) -> list[Path]:
+    """Every folder this process imports from (``entries``, by default ``sys.path``: PYTHONPATH,
+    the site folders an environment's ``.pth`` files add, an image's own packages, wherever
+    they live), except the course's own root and its ancestors (the grader package is kept on
+    its own; solutions lie beside it)."""
+    import grader
+
+    course = Path(grader.__file__).resolve().parents[1]
+    found = []
+    for entry in sys.path if entries is None else entries:
+        if not entry or not os.path.isdir(entry):
+            continue
+        path = Path(entry).resolve()
+        if path != course and path not in course.parents:
+            found.append(path)
+    return found
+
+
+def readable_by_others(path: Path) -> bool:
+    """Whether a user who is neither ``path``'s owner nor in its group could read it (or, for a
+    folder, open a file in it by name): what a learner's own user id could reach."""
+    path = path.resolve()
+    try:
+        if any(not os.stat(folder).st_mode & 0o001 for folder in reversed(path.parents)):
+            return False
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return bool(mode & (0o005 if path.is_dir() else 0o004))
 
 
 def secret_folders(submission: Path) -> list[Path]:
@@ -237,25 +339,29 @@ class UidClaim:
             self._fd = -1
 
 
-def policy_for(hide: list[Path], *, uid: int | None, workdir: str) -> Policy:
+def policy_for(hide: list[Path], *, uid: int | None, workdir: str,
+               namespaces: bool = True) -> Policy:
     """An isolating policy hiding ``hide``, each folder by its real path (symlinks and relative
     paths resolved).
 
     A hidden folder may hold what the learner process needs (a submission in ``~/Downloads``
     hides ``~``, which holds the course and its Python): :func:`enter` covers it and binds
-    those folders back. Only a folder *inside* one of them (or ``/``) cannot be hidden.
+    those folders back. A hidden folder inside one of them is covered all the same; only one of
+    them itself (or ``/``) cannot be hidden.
+
+    ``namespaces`` False (root in a container that refuses them): the policy is the learner's
+    own ``uid`` alone; what must stay secret has to be private to root (see
+    :func:`readable_by_others`).
     """
     keep = [*_protected(), Path(workdir).resolve()]
     hidden = []
     for path in hide:
         resolved = path.resolve()
-        if not resolved.is_dir() or resolved == Path("/"):
-            continue
-        if any(resolved == k or k in resolved.parents for k in keep):
+        if not resolved.is_dir() or resolved == Path("/") or resolved in keep:
             continue
         hidden.append(str(resolved))
-    return Policy(isolate=True, uid=uid, hide=tuple(sorted(set(hidden))),
-                  keep=tuple(sorted({str(k) for k in keep})))
+    return Policy(isolate=True, uid=uid, namespaces=namespaces,
+                  hide=tuple(sorted(set(hidden))), keep=tuple(sorted({str(k) for k in keep})))
 
 
 def enter(policy: Policy, workdir: str, parent: int) -> None:
@@ -278,13 +384,19 @@ def enter(policy: Policy, workdir: str, parent: int) -> None:
         die_with_parent(parent)
         return
     own_user = policy.uid is not None
+    workdir = os.path.realpath(workdir)  # mounts go on real paths (a symlinked /tmp, TMPDIR)
+    keep = sorted({*policy.keep, *map(str, _protected()), *map(str, _import_folders()), workdir})
+    if own_user and not policy.namespaces:
+        needed = [k for k in keep if os.path.isdir(k)]  # as root sees them
+        _become(policy.uid, workdir, parent)
+        _check_readable(needed)
+        _learner_environment(workdir)
+        return
     if own_user:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     else:
         _enter_user_namespaces(parent)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    workdir = os.path.realpath(workdir)  # mounts go on real paths (a symlinked /tmp, TMPDIR)
-    keep = sorted({*policy.keep, *map(str, _protected()), workdir})
     for target in policy.hide:  # shallow first: a deeper one is then already covered
         _cover(target, keep, secret=True)
     _cover_personal_folders(keep)
@@ -302,16 +414,39 @@ def enter(policy: Policy, workdir: str, parent: int) -> None:
     if os.path.isdir("/dev/shm"):  # the host's is shared by everyone: a private, small one
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     if own_user:
-        for root, dirs, files in os.walk(workdir):
-            for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                os.chown(name, policy.uid, policy.uid)
-        os.setgroups([])
-        os.setresgid(policy.uid, policy.uid, policy.uid)
-        os.setresuid(policy.uid, policy.uid, policy.uid)
-        die_with_parent(parent)  # set after the user change, which clears it
+        _become(policy.uid, workdir, parent)
     else:
         _drop_capabilities()
-    for name in list(os.environ):  # the grader's secrets (tokens in CI) are not the learner's
+    _learner_environment(workdir)
+
+
+def _become(uid: int, workdir: str, parent: int) -> None:
+    """Hand ``workdir`` to ``uid`` and become it for good: no groups, no way back to root, no
+    set-uid program that could lend root's rights again; die with ``parent``."""
+    for root, dirs, files in os.walk(workdir):
+        for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+            os.chown(name, uid, uid)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    die_with_parent(parent)  # set after the user change, which clears it
+
+
+def _check_readable(folders: list[str]) -> None:
+    """Without namespaces nothing can be bound into reach: each folder the learner imports from
+    must already be readable to its user."""
+    for folder in folders:
+        if not os.access(folder, os.R_OK | os.X_OK):
+            raise SandboxError(
+                f"learner processes run as a user of their own and cannot read {folder}; "
+                "install Python and its packages where every user may read them (e.g. /opt)")
+
+
+def _learner_environment(workdir: str) -> None:
+    """The learner's environment: none of the grader's variables (tokens in CI) but the few
+    TensorFlow and Python need; its folder as home and temporary folder; private new files."""
+    for name in list(os.environ):
         if not name.startswith(ENVIRONMENT_KEPT):
             del os.environ[name]
     os.environ.update(HOME=workdir, KERAS_HOME=os.path.join(workdir, ".keras"), TMPDIR=workdir)
@@ -346,7 +481,8 @@ def _cover(folder: str, keep: list[str], *, secret: bool) -> None:
 
     Every path is a real one (no symlinks), as :func:`policy_for` and :func:`enter` make them.
     """
-    if not os.path.isdir(folder) or any(folder == k or _is_under(folder, k) for k in keep):
+    if not os.path.isdir(folder) or any(
+            folder == k or (not secret and _is_under(folder, k)) for k in keep):
         return
     inside = [path for path in keep if _is_under(path, folder) and os.path.isdir(path)]
     if secret and not inside:
@@ -532,8 +668,56 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def sweep_unclaimed() -> list[int]:
+    """Kill the processes of every learner uid that no grader holds (a worker killed mid-grading
+    leaves its learner's detached processes behind); return those uids. A uid another grader
+    holds is left alone: its own sweep is that grader's."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            uid = entry.stat().st_uid if entry.name.isdigit() else -1
+        except OSError:
+            continue
+        if FIRST_UID <= uid < FIRST_UID + UID_COUNT:
+            found.add(uid)
+    swept = []
+    if found:
+        UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for uid in sorted(found):
+        try:
+            fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue
+        else:
+            sweep(uid)
+            swept.append(uid)
+        finally:
+            os.close(fd)
+    return swept
+
+
 def sweep(uid: int) -> None:
-    """Kill every process that runs as ``uid`` (a learner's leftovers, even detached ones)."""
+    """Kill every process that runs as ``uid`` (a learner's leftovers, even detached ones).
+
+    A child becomes ``uid`` and sends SIGKILL to every process it may signal, at once (the
+    kernel's ``kill(-1)``: a process forking as fast as it can cannot slip past); then the
+    leftovers /proc still lists (set-uid programs started before) are killed one by one.
+    """
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    os.waitpid(pid, 0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue

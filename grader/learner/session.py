@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from grader.errors import InfrastructureError
+from grader.errors import InfrastructureError, SetupError
 from grader.learner import sandbox, wire
 from grader.learner.failures import (
     LearnerDied,
@@ -82,19 +82,19 @@ class LearnerSession:
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
+        self._child: Child | None = None
         # As root each learner gets a user id of its own; without root, user namespaces.
         self._uid = sandbox.UidClaim() if isolate and os.geteuid() == 0 else None
-        policy = (
-            sandbox.policy_for(sandbox.secret_folders(source), workdir=self.workdir,
-                               uid=self._uid.uid if self._uid is not None else None)
-            if isolate else sandbox.Policy()
-        )
+        try:
+            policy = _policy(source, self.workdir, self._uid) if isolate else sandbox.Policy()
+        except BaseException:
+            self.close()
+            raise
         # Wall-clock limits bound the learner process's CPU time already (the time limit times
         # the cores); this also bounds what any process it starts can burn, even one it detached.
         if cpu_seconds is None:
             cpu_seconds = math.ceil(total_timeout * (os.cpu_count() or 1)) + CPU_SECONDS_MARGIN
         self.policy = dataclasses.replace(policy, cpu_seconds=cpu_seconds)
-        self._child: Child | None = None
         self._import_failure: LearnerFailure | None = None
         self.last_output = ""
         self.processes_started = 0
@@ -324,6 +324,30 @@ class LearnerSession:
             os.close(child.output_fd)
         if self.policy.uid is not None:
             sandbox.sweep(self.policy.uid)  # detached leftovers too
+
+
+def _policy(source: Path, workdir: str, claim: sandbox.UidClaim | None) -> sandbox.Policy:
+    """How to isolate the learner of ``source``: its secrets (solutions, neighbours, data), the
+    hidden checks and every copy of them this process made, and the temporary folder (other
+    learners' folders) hidden; the user id of ``claim``; namespaces where the machine allows.
+
+    Without namespaces only permissions protect the hidden checks: one the learner's user could
+    read is a SetupError that says how to make it private.
+    """
+    from grader.hidden import hidden_folders
+
+    namespaces = sandbox.machine().namespaces
+    private = hidden_folders()
+    if not namespaces and claim is not None:
+        readable = [str(path) for path in private if sandbox.readable_by_others(path)]
+        if readable:
+            raise SetupError(
+                f"hidden checks in {', '.join(readable)} would be readable to students' code: "
+                "this machine allows no namespaces to hide them, so make them private "
+                f"(chmod -R go-rwx {' '.join(readable)})")
+    hide = [*sandbox.secret_folders(source), *private, Path(tempfile.gettempdir())]
+    return sandbox.policy_for(hide, workdir=workdir, namespaces=namespaces,
+                              uid=claim.uid if claim is not None else None)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -28,7 +28,14 @@ from pathlib import Path
 from grader.curriculum import Lesson
 from grader.errors import SetupError
 from grader.notebooks.extract import TEST_CELL_MARKER
-from grader.stubs import BEGIN, END, course_text, derive_stub, solution_regions
+from grader.stubs import (
+    BEGIN,
+    END,
+    course_text,
+    derive_stub,
+    solution_regions,
+    state_placeholder,
+)
 
 SCHEMA_VERSION = 3
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -158,8 +165,7 @@ def lesson_cells(lesson: Lesson, root: Path, *, with_solutions: bool) -> list[Ce
         before = [r for r in pending_state if r.end + 1 < node.lineno]
         pending_state = [r for r in pending_state if r not in before]
         if before:
-            comment = (f"# Module-level state or helpers for {node.name}, if you need any\n"
-                       "# (a tf.Variable created here, once, outlives every call).")
+            comment = state_placeholder(node.name)
             state = "\n\n".join("\n".join(sol_lines[r.begin + 1:r.end]) for r in before)
             body = f"{BEGIN}\n{state}\n{END}" if with_solutions else "# YOUR CODE HERE"
             cells.append(Cell("code", f"{comment}\n{body}", f"state-{node.name}", solution=True))

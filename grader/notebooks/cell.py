@@ -40,7 +40,9 @@ def _history() -> list[str]:
     shell = get_ipython()
     if shell is None:
         raise RuntimeError("the autograder cells run inside Jupyter (an IPython kernel)")
-    return [str(source) for source in shell.history_manager.input_hist_parsed]
+    # the cells as typed: IPython's own rewriting of `x = !ls` into `get_ipython()` calls would
+    # reach the learner's process, which has no IPython; the extraction turns them into Python
+    return [str(source) for source in shell.history_manager.input_hist_raw]
 
 
 def grade_code(lesson_stem: str, code: str, *, call_timeout: float = DEFAULT_CALL_TIMEOUT_S,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from pygments import highlight as _pygments
 from pygments.formatters import HtmlFormatter
@@ -11,6 +12,8 @@ from pygments.util import ClassNotFound
 
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "monokai"
+MAX_INDENT = 24  # columns: a deeper line's wrapped part still starts here
+_TAG = re.compile(r"<[^>]+>")
 
 
 def highlight(code: str, language: str = "python", *, first_line: int | None = None) -> str:
@@ -22,11 +25,23 @@ def highlight(code: str, language: str = "python", *, first_line: int | None = N
     options = {"nowrap": True}
     body = _pygments(code, lexer, HtmlFormatter(**options))
     if first_line is not None:
-        numbered = []
-        for number, line in enumerate(body.rstrip("\n").split("\n"), start=first_line):
-            numbered.append(f'<span class="ln" data-n="{number}"></span>{line}')
-        body = "\n".join(numbered) + "\n"
+        body = _numbered(body, first_line)
     return f'<pre class="highlight"><code>{body}</code></pre>\n'
+
+
+def _numbered(body: str, first_line: int) -> str:
+    """Each line in a ``span.line`` behind its number; a line too long for the box wraps under
+    its own text (its indentation, past the numbers: ``--indent`` in CSS), never under them.
+
+    Pygments closes its spans at each line's end, so every line is whole HTML on its own.
+    """
+    numbered = []
+    for number, line in enumerate(body.rstrip("\n").split("\n"), start=first_line):
+        text = html.unescape(_TAG.sub("", line))
+        indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT)
+        numbered.append(f'<span class="line" style="--indent:{indent}">'
+                        f'<span class="ln" data-n="{number}"></span>{line}</span>')
+    return "\n".join(numbered) + "\n"
 
 
 def stylesheet() -> str:

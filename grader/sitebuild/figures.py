@@ -1,10 +1,12 @@
 """Figures made by running the reference solutions, in a subprocess, cached by content.
 
 Each lesson with a figure recipe (``course/<stem>/figures.py``) gets a cache folder
-``<cache>/<stem>/<key>/`` where the key hashes the solution file, the recipe, the worker and
-whether the lesson's figures used MNIST (so a lesson that never needs it keeps one key). A rebuild
-with the same key copies the PNGs and runs nothing; all stale lessons are made by one worker
-process (TensorFlow is imported once).
+``<cache>/<stem>/<key>/`` where the key hashes what its figures depend on: the solution file,
+the recipe, the files of the grader it names in ``DEPENDS_ON`` (paths from the repository root:
+a reference computation, a shipped network, the event reader), the worker, the plotting helpers,
+and whether the lesson's figures used MNIST (with the MNIST loader then). A lesson's figures are
+remade when, and only when, one of those changes; a rebuild with the same key copies the PNGs and
+runs nothing; all stale lessons are made by one worker process (TensorFlow is imported once).
 
 Figures that need MNIST are made only when the data is already on this machine (``MNIST_DIR``,
 or Keras' cached ``mnist.npz``): the site build never downloads. Without it the page says so; a
@@ -33,6 +35,7 @@ from grader.sitebuild.errors import SiteError
 FORMAT = "1"  # bump to remake every cached figure
 WORKER_TIMEOUT = 900.0
 _HERE = Path(__file__).resolve().parent
+_ROOT = _HERE.parents[1]  # DEPENDS_ON paths start here: "grader/events.py"
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,29 @@ def mnist_available() -> bool:
     return (home / "datasets" / "mnist.npz").is_file()
 
 
+def dependencies(recipe_module: ModuleType, mnist: bool) -> list[Path]:
+    """The grader's files a lesson's figures depend on, besides its solution."""
+    files = [Path(recipe_module.__file__ or ""), _HERE / "_figure_worker.py", _HERE / "plot.py"]
+    from grader.course import active_root
+
+    for name in getattr(recipe_module, "DEPENDS_ON", ()):
+        # a path from the course folder (course/<lesson>/...), else from the grader's (grader/...)
+        path = next((base / name for base in (active_root(), _ROOT) if (base / name).is_file()),
+                    _ROOT / name)
+        if not path.is_file():
+            raise SiteError(f"{recipe_module.__name__}.DEPENDS_ON names {name}, which is not a "
+                            "file: give its path from the course folder (course/...) or the "
+                            "grader's (grader/...)")
+        files.append(path)
+    if mnist:
+        files.append(_ROOT / "grader" / "data" / "mnist.py")  # the grading split
+    return files
+
+
 def cache_key(solution: Path, recipe_module: ModuleType, mnist: bool) -> str:
     digest = hashlib.sha256(f"format {FORMAT} mnist {mnist}\n".encode())
-    for path in (solution, Path(recipe_module.__file__ or ""), _HERE / "_figure_worker.py",
-                 _HERE / "plot.py"):
+    for path in (solution, *dependencies(recipe_module, mnist)):
+        digest.update(f"{path.name}\n".encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -57,7 +57,7 @@ def _math(latex: str, options: dict) -> str:
         mathml = latex2mathml.converter.convert(latex, display=display)
     except Exception as error:  # latex2mathml raises many types for bad LaTeX
         raise SiteError(f"cannot render the math ${latex}$: {error}") from None
-    return fence_matrices(mathml)
+    return draw_braces(fence_matrices(mathml))
 
 
 # A matrix's delimiters, as latex2mathml writes them: <mo>(</mo><mtable>…</mtable><mo>)</mo>.
@@ -98,6 +98,38 @@ def _matching_end(mathml: str, start: int) -> int:
         depth += -1 if tag[1] else 1
         if depth == 0:
             return start + tag.start()
+    return -1
+
+
+# \underbrace / \overbrace, as latex2mathml writes them: <munder>BASE<mo>⏟</mo></munder>.
+_BRACES = {"munder": ("&#x23DF;", "underbrace"), "mover": ("&#x23DE;", "overbrace")}
+
+
+def draw_braces(mathml: str) -> str:
+    """Under- and overbraces drawn by their base's own box (CSS ``mrow.underbrace``).
+
+    Like a matrix's delimiters, a stretched brace ``<mo>`` needs a math font, which many
+    machines lack: Chromium then draws one tiny ⏟ under the middle of a wide base.
+    """
+    for tag, (brace, kind) in _BRACES.items():
+        closing = f"<mo>{brace}</mo></{tag}>"
+        while (end := mathml.find(closing)) >= 0:
+            start = _matching_start(mathml, tag, end)
+            if start < 0:
+                break
+            opener = mathml.index(">", start) + 1
+            mathml = (f'{mathml[:start]}<mrow class="{kind}">{mathml[opener:end]}</mrow>'
+                      f"{mathml[end + len(closing):]}")
+    return mathml
+
+
+def _matching_start(mathml: str, tag: str, end: int) -> int:
+    """Where the ``<tag>`` that the ``</tag>`` just after ``end`` closes begins (-1: none)."""
+    depth = 1
+    for found in reversed(list(re.finditer(rf"<(/?){tag}\b[^>]*>", mathml[:end]))):
+        depth += 1 if found[1] else -1
+        if depth == 0:
+            return found.start()
     return -1
 
 

@@ -16,6 +16,11 @@ def save(fig: Figure, out: Path, name: str) -> None:
 
 
 def confusion(fig_out: Path, name: str, predicted, labels) -> None:
+    save(confusion_figure(predicted, labels), fig_out, name)
+
+
+def confusion_figure(predicted, labels) -> Figure:
+    """The 10×10 confusion matrix of digit predictions, every count written in its cell."""
     import numpy as np
 
     matrix = np.zeros((10, 10), dtype=int)
@@ -27,11 +32,11 @@ def confusion(fig_out: Path, name: str, predicted, labels) -> None:
         for j in range(10):
             if matrix[i, j]:
                 colour = "white" if matrix[i, j] > matrix.max() / 2 else "black"
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=9,
                         color=colour)
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
     ax.set_title(f"held-out images: {np.mean(predicted == labels):.1%} right")
-    save(fig, fig_out, name)
+    return fig

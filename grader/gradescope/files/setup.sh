@@ -14,6 +14,9 @@
 #                         environment), after the environment's own
 #   PIP_NO_INDEX=1, PIP_FIND_LINKS=DIR pip's own: install offline from a local wheelhouse
 set -euo pipefail
+# Learner code runs as a user of its own and imports from the environment: every user must be
+# able to read it (so must the folders of TF_COURSE_SITE_PACKAGES).
+umask 022
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="${TF_COURSE_VENV:-/opt/tf-course-venv}"

@@ -1,5 +1,6 @@
 """tf.Variable created inside fibonacci: fine eagerly, refused when tf.function traces it."""
 # expect-fail: fibonacci_traced, fibonacci_graph_computes
+# expect-message: fibonacci_traced: singleton tf.Variables.*Create it once, outside the tf.function.*at module level
 
 import tensorflow as tf
 

@@ -1,6 +1,9 @@
 """Buggy: the variables are mirrored, but every step runs on the whole batch, not strategy.run."""
 
-# expect-fail: distributed_uses_both_replicas
+# expect-fail: distributed_uses_both_replicas, distributed_variables_in_sync
+# (Mirrored copies that no replica ever uses leave no trace the grader can verify: the facts this
+# file leaves are those single-device training with a rewritten probe would report, so it earns
+# what that training earns. The mirrored check's message names the same cause: no strategy.run.)
 
 import tensorflow as tf
 

@@ -1,7 +1,9 @@
-"""Buggy: the extractor frozen layer by layer (its own flag stays True), so fine_tune's
-extractor.trainable = True changes nothing and no layer is unfrozen."""
-
-# expect-fail: fine_tune_unfreezes_top_layers
+"""Correct: the extractor frozen layer by layer, and fine_tune as TensorFlow's transfer-learning
+tutorial writes it (extractor.trainable = True, then freeze layers[:fine_tune_at]), BatchNormalization
+kept frozen. fine_tune is graded with the grader's feature_extractor (extractor.trainable = False),
+on a fresh transfer model for each call, as a learner calls it: the idiom is right there. (Before,
+the grader called fine_tune twice on one extractor, where the second extractor.trainable = True
+changes nothing, and this file was listed as buggy.)"""
 
 import keras
 

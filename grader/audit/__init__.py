@@ -1,0 +1,1 @@
+"""grade audit: graders that prove themselves (planted bugs, seeds, thresholds)."""
