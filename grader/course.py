@@ -229,8 +229,8 @@ _SKIPPED_PARTS = {"__pycache__", ".pytest_cache"}
 
 def grading_files(course: Course, stems: list[str] | None = None) -> dict[str, bytes]:
     """The files that grade ``course`` (or its lessons ``stems``) as content: the manifest and
-    every file of each lesson's folder, by path relative to the course folder. This is how the
-    course travels to a Dask worker or into a Gradescope autograder."""
+    every file of each lesson's folder but its notes, by path relative to the course folder.
+    This is how the course travels to a Dask worker or into a Gradescope autograder."""
     files = {MANIFEST.as_posix(): course.manifest.read_bytes()}
     for entry in course.entries:
         if stems is not None and entry.stem not in stems:
@@ -239,7 +239,7 @@ def grading_files(course: Course, stems: list[str] | None = None) -> dict[str, b
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(course.root)
             if path.is_file() and not _SKIPPED_PARTS & set(relative.parts) \
-                    and path.suffix != ".pyc":
+                    and path.suffix != ".pyc" and path.name != "notes.md":
                 files[relative.as_posix()] = path.read_bytes()
     return files
 

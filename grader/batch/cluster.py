@@ -164,7 +164,7 @@ def run(
     name = plugin_name(grader.__version__, versions, device, isolate)
     plugin = GraderPlugin(name=name, release=grader.__version__, versions=versions,
                           device=device, isolate=isolate,
-                          course_files=grading_files(active(), sorted(versions)))
+                          course_files=grading_files(active()))
     with _scheduler_calls(address):
         client.register_plugin(plugin)
     futures: dict[Any, Job] = {}
