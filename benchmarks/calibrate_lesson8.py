@@ -15,7 +15,7 @@ what the checks compare, against the grader's own computation
     style_loss      relative difference from float64 numpy
 
 and the same for the mistakes the checks must tell apart (the buggy variants). Prints a
-Markdown table for course/lesson8.md:
+Markdown table for course/lesson8_make_art/notes.md:
 
     python benchmarks/calibrate_lesson8.py [--seeds 5]
 """

@@ -40,7 +40,7 @@ FLOAT_DTYPES = ("float32", "float64")
 SHUFFLE_EXAMPLES, SHUFFLE_BATCH = 1000, 100
 MAX_CORRELATION = 0.5
 #: Training results agree with the float64 reference within ATOL + RTOL * max|reference| (the
-#: reference solution is 1e-7 away; the classic mistake 0.05 or more: see course/lesson10.md).
+#: reference solution is 1e-7 away; the classic mistake 0.05 or more: see notes.md).
 ATOL, RTOL = 1e-5, 1e-4
 TRAIN_TIMEOUT_S = 60
 #: The checks of how the strategy is used and of the first steps judge the facts of one

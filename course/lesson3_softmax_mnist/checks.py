@@ -28,7 +28,7 @@ TRAIN_STEPS = 200
 TRAIN_BATCH_SIZE = 500
 TRAIN_LEARNING_RATE = 0.5
 TRAIN_TIMEOUT_S = 120
-#: Calibrated with benchmarks/calibrate_lesson3.py; the table is in course/lesson3.md.
+#: Calibrated with benchmarks/calibrate_lesson3.py; the table is in notes.md.
 HELD_OUT_THRESHOLD = 0.91
 REFERENCE_ACCURACY = "about 93 %"
 

@@ -21,12 +21,12 @@ from grader.learner.wire import Array
 PROBES = "lesson4_deep_mnist"
 
 # The training budget: 1000 steps of 100 images (12.5 epochs of the 8,000 grading images) with
-# the 2016 network shape of lesson 5 (hidden_units=[128, 32]). See course/lesson4.md.
+# the 2016 network shape of lesson 5 (hidden_units=[128, 32]). See notes.md.
 HIDDEN_UNITS = [128, 32]
 STEPS = 1000
 BATCH_SIZE = 100
 LEARNING_RATE = 0.3
-# Calibrated with benchmarks/calibrate_lesson4.py (table in course/lesson4.md): over 20 seeds the
+# Calibrated with benchmarks/calibrate_lesson4.py (table in notes.md): over 20 seeds the
 # reference reaches 0.9555 to 0.9675; the best linear model (no hidden layer) at most 0.9365.
 ACCURACY_THRESHOLD = 0.945
 TRAIN_TIMEOUT_S = 120

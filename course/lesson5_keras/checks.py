@@ -28,7 +28,7 @@ HIDDEN_UNITS = [128, 32]
 EPOCHS = 5
 BATCH_SIZE = 100
 TRAIN_TIMEOUT_S = 120
-#: Calibrated with benchmarks/calibrate_lesson5.py; the table is in course/lesson5.md.
+#: Calibrated with benchmarks/calibrate_lesson5.py; the table is in notes.md.
 HELD_OUT_THRESHOLD = 0.93
 REFERENCE_ACCURACY = "about 94.5 %"
 

@@ -28,10 +28,10 @@ PROBES = "lesson6_conv_mnist"
 
 # The training budget: the grader calls model.fit itself on the 8,000 grading images (reshaped
 # to 28×28×1) with these epochs and batch size, once per grading, with this seed. See
-# course/lesson6.md.
+# notes.md.
 EPOCHS = 2
 BATCH_SIZE = 50
-# Calibrated with benchmarks/calibrate_lesson6.py (table in course/lesson6.md): over 20 seeds the
+# Calibrated with benchmarks/calibrate_lesson6.py (table in notes.md): over 20 seeds the
 # reference reaches 0.9625 to 0.9745 (0.9670 at the grader's seed), the 2016 network with
 # Adam(1e-4) 0.9535 to 0.9600; a linear model at most 0.9090, SGD(0.01) at most 0.9025, one
 # convolution layer at most 0.9465.

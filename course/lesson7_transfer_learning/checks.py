@@ -31,7 +31,7 @@ CLASSES = 10
 
 #: The new task: MNIST digits from the first LABELS images of the grading pool (the first 8,000
 #: of the MNIST test set), measured on the 2,000 held out. Calibrated with
-#: benchmarks/calibrate_lesson7.py (table in course/lesson7.md).
+#: benchmarks/calibrate_lesson7.py (table in notes.md).
 LABELS = 300
 HEAD_EPOCHS = 20
 BATCH_SIZE = 32

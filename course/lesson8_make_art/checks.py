@@ -26,7 +26,7 @@ from grader.pytest_plugin import seed_for
 
 PROBES = "lesson8_make_art"
 
-# Tolerances (how they were chosen: course/lesson8.md, "Calibration").
+# Tolerances (how they were chosen: notes.md, "Calibration").
 LOSS_RTOL = 1e-4  # dream_loss: the same float32 network in both processes
 STEP_RTOL = 1e-3  # dream_step's move, relative to step_size × the normalised gradient
 STEP_ATOL = 1e-3  # ... and absolute, in units of step_size

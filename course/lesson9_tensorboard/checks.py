@@ -41,7 +41,7 @@ TRAIN_STEPS = 6
 TRAIN_BATCH_SIZE = 10
 TRAIN_COPIES = 30
 TRAIN_LEARNING_RATE = 0.25
-#: The logged float32 losses against the float64 reconstruction (see course/lesson9.md).
+#: The logged float32 losses against the float64 reconstruction (see notes.md).
 LOSS_RTOL, LOSS_ATOL = 1e-3, 1e-4
 
 CALLBACK_EPOCHS = 2
