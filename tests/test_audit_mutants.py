@@ -119,3 +119,14 @@ def test_operator_spans_are_exact_with_non_ascii_text():
     source = tf_operators.Source('x = "é"; y = tf.reduce_mean(x)\n')
     edit = next(tf_operators.swap_call_name(source))
     assert source.text[edit.start:edit.end] == "reduce_mean"
+
+
+def test_the_same_change_on_two_identical_lines_gets_two_ids():
+    source = SOLUTION.replace(
+        "    return ds.shuffle(100).batch(batch_size).prefetch(1)\n",
+        "    ds = ds.shuffle(100)\n    ds = ds.shuffle(100)\n    return ds.batch(batch_size)\n")
+    planted = mutants.generate(source, "lesson.py")
+    ids = [m.id for m in planted]
+    assert len(ids) == len(set(ids))
+    twice = [m for m in planted if m.function == "pipeline" and m.what == ".shuffle(…) left out"]
+    assert len(twice) == 2 and twice[1].id == twice[0].id + "-2"

@@ -19,6 +19,7 @@ mutant compiles, and two operators that give the same source give one mutant.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 from collections.abc import Iterable, Iterator
@@ -61,13 +62,15 @@ class Mutant:
     source: str
 
     change: str = ""  # the changed lines, old and new: what the id is made from
+    repeat: int = 1  # the same change to the same text elsewhere in the function: 2, 3, …
 
     @property
     def id(self) -> str:
         """A short name that stays the same while the lines it changes do (an edit elsewhere
         in the solution does not rename it): function, operator and a digest of the change."""
         digest = hashlib.sha256(self.change.encode("utf-8")).hexdigest()[:8]
-        return f"{self.function}-{self.operator.split('/')[-1]}-{digest}"
+        again = f"-{self.repeat}" if self.repeat > 1 else ""
+        return f"{self.function}-{self.operator.split('/')[-1]}-{digest}{again}"
 
     def diff(self, original: str, name: str = "solution") -> str:
         """The change as a unified diff against ``original``."""
@@ -152,6 +155,7 @@ def generate(original: str, path: str | None = None,
     regions = solution_regions(original, path)
     wanted = set(operators) if operators is not None else None
     seen = {original}
+    ids: set[str] = set()
     found: list[Mutant] = []
     for name, mutated, what in (*_core_candidates(original), *_tf_candidates(original)):
         if (wanted is not None and name not in wanted) or mutated in seen:
@@ -162,9 +166,13 @@ def generate(original: str, path: str | None = None,
             continue
         seen.add(mutated)
         old, new = _change(original, mutated, lines)
-        found.append(Mutant(name, region.function or "<module>", lines[0],
-                            what or f"`{old.strip()}` → `{new.strip()}`", mutated,
-                            change=f"{old}\n→\n{new}"))
+        mutant = Mutant(name, region.function or "<module>", lines[0],
+                        what or f"`{old.strip()}` → `{new.strip()}`", mutated,
+                        change=f"{old}\n→\n{new}")
+        while mutant.id in ids:  # two identical lines changed alike: number them in order
+            mutant = dataclasses.replace(mutant, repeat=mutant.repeat + 1)
+        ids.add(mutant.id)
+        found.append(mutant)
     return found
 
 

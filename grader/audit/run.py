@@ -202,8 +202,8 @@ def audit_lesson(
         for number in range(1, seeds + 1):
             jobs.append(Job(f"seed:{number}", lesson, reference, seed_salt=f"audit-{number}"))
         by_id = {m.id: m for m in mutants}
-        for mutant in mutants:
-            path = folder / "mutants" / mutant.id / lesson.filename
+        for number, mutant in enumerate(mutants):
+            path = folder / "mutants" / str(number) / lesson.filename
             path.parent.mkdir(parents=True)
             path.write_text(mutant.source, encoding="utf-8")
             jobs.append(Job(f"mutant:{mutant.id}", lesson, path))
