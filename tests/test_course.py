@@ -155,7 +155,8 @@ def test_a_probe_answer_decided_by_the_learner_is_flagged_unless_declared():
     """The attack: a probe that answers "it converged: True"; its honest twin returns the loss
     values for the check to judge. Only the attack is flagged; declared, it is listed."""
     lesson = find_lesson("lesson1")
-    check_id = lesson.checks()[0].id
+    check_id = next(info.id for info in lesson.checks() if not getattr(info, "reported", ()))
+    declaring = next((info for info in lesson.checks() if getattr(info, "reported", ())), None)
     attack = [(check_id, "lesson1_warmup:converged", {"converged": True, "loss": 0.1})]
     counted = [(check_id, "lesson1_warmup:epochs", {"n_correct": 97})]
     honest = [(check_id, "lesson1_warmup:losses",
@@ -166,6 +167,10 @@ def test_a_probe_answer_decided_by_the_learner_is_flagged_unless_declared():
     for replies in (attack, counted):
         problems, _ = reported_problems(lesson, replies)
         assert len(problems) == 1 and "decides about itself" in problems[0], problems
+    if declaring is not None:  # declared by a check that receives it: listed, not a problem
+        problems, declared = reported_problems(
+            lesson, [*attack, (declaring.id, "lesson1_warmup:converged", {"converged": True})])
+        assert problems == [] and declared and declaring.reported[0] in declared[0]
 
 
 def test_a_release_without_reference_helpers_blames_the_learners_own(tmp_path):

@@ -152,28 +152,35 @@ def _facts(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 def reported_problems(lesson: Lesson, replies: list[tuple[str, str, Any]]) -> tuple[
         list[str], list[str]]:
-    """Undeclared learner-decided facts (problems), and the declared ones (to list)."""
+    """Lesson probes that answer with a fact the learner process decided (a bool, a count)
+    while no check calling them declares a reported fact (problems); the declared facts of
+    the checks that received one (to list)."""
     infos = {info.id: info for info in lesson.checks()}
-    problems, declared = [], []
-    flagged: set[str] = set()
+    callers: dict[str, list[str]] = {}
+    first_fact: dict[str, tuple[str, Any]] = {}
     for check_id, probe, value in replies:
-        info = infos.get(check_id)
-        if info is None or probe.startswith("grader:"):
+        if check_id not in infos or probe.startswith("grader:"):
             continue  # the generic probes return the learner function's own answer
+        callers.setdefault(probe, [])
+        if check_id not in callers[probe]:
+            callers[probe].append(check_id)
         facts = list(_facts(value))
-        if not facts or check_id in flagged:
+        if facts and probe not in first_fact:
+            first_fact[probe] = facts[0]
+    problems, declared = [], []
+    for probe, (where, fact) in first_fact.items():
+        reported = {check_id: tuple(getattr(infos[check_id], "reported", ()) or ())
+                    for check_id in callers[probe]}
+        if any(reported.values()):
+            declared += [f"{lesson.name} test_{check_id}: {text}"
+                         for check_id, texts in reported.items() for text in texts]
             continue
-        flagged.add(check_id)
-        reported = tuple(getattr(info, "reported", ()) or ())
-        if reported:
-            declared += [f"{lesson.name} test_{check_id}: {fact}" for fact in reported]
-            continue
-        where, fact = facts[0]
         problems.append(
-            f"{lesson.name}: check test_{check_id}: probe {probe} returns {where} = {fact!r}, "
-            "a fact the learner process decides about itself: return the data and judge it in "
-            "the check, or declare it with @check(..., reported=(\"what it reports\",))")
-    return problems, declared
+            f"{lesson.name}: probe {probe} (called by test_{callers[probe][0]}) returns "
+            f"{where} = {fact!r}, a fact the learner process decides about itself: return the "
+            "data and judge it in the check, or declare it with @check(..., reported=(\"what it "
+            "reports\",)) and give that check 0 points")
+    return problems, sorted(set(declared))
 
 
 def check_course(lessons: list[Lesson], *, grade: Callable[..., Any] | None,
