@@ -9,6 +9,7 @@ answer of a lesson's own probes is read for facts the learner process decided ab
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,13 @@ from grader.errors import GraderError
 from grader.learner.wire import Array, Opaque
 from grader.stubs import StubError, derive_stub, solution_regions
 
-_COUNT_WORDS = ("count", "number", "num_", "n_", "passed", "correct", "matches", "replicas")
+_COUNT_WORDS = {"count", "counts", "passed", "correct", "matches", "replicas"}
+
+
+def _is_count(key: str) -> bool:
+    """Does a dict key name a count ("n_correct", "num_replicas", "steps_passed")?"""
+    words = [w for w in re.split(r"[^a-z0-9]+", key.lower()) if w]
+    return bool(words) and (words[0] in ("n", "num", "number") or bool(_COUNT_WORDS & set(words)))
 
 
 @dataclass
@@ -106,8 +113,9 @@ def _check_problems(lesson: Lesson, checks: list[CheckInfo], module: Any,
         if info.id in seen:
             out.append(f"{where}: two checks share this id: rename one")
         seen.add(info.id)
-        if not info.points > 0:
-            out.append(f"{where}: points={info.points}: give it a positive number of points")
+        if not info.points > 0 and not getattr(info, "reported", ()):
+            out.append(f"{where}: points={info.points}: give it a positive number of points "
+                       "(only a check resting on a declared reported fact is worth 0)")
         if len(info.hint.strip()) < 20:
             out.append(f"{where}: its hint is too short: say in a sentence how to fix the code")
         if not info.grades:
@@ -132,18 +140,18 @@ def _check_problems(lesson: Lesson, checks: list[CheckInfo], module: Any,
     return out
 
 
-def _facts(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+def _facts(value: Any, path: str = "", key: str = "") -> Iterator[tuple[str, Any]]:
     """Learner-decided facts in a probe's answer: bools anywhere, and counts by their name."""
     if type(value) is bool:
         yield path or "the answer", value
-    elif type(value) is int and any(w in path.lower() for w in _COUNT_WORDS):
+    elif type(value) is int and _is_count(key):
         yield path, value
     elif type(value) in (list, tuple):
         for i, item in enumerate(value[:50]):
-            yield from _facts(item, f"{path}[{i}]")
+            yield from _facts(item, f"{path}[{i}]", key)
     elif type(value) is dict:
-        for key, item in value.items():
-            yield from _facts(item, f"{path}[{key!r}]" if path else repr(key))
+        for name, item in value.items():
+            yield from _facts(item, f"{path}[{name!r}]" if path else repr(name), str(name))
     elif isinstance(value, Array) and value.array.dtype == bool and value.array.size <= 16:
         yield path or "the answer", value.array.tolist()
     elif isinstance(value, Opaque):
