@@ -162,8 +162,11 @@ def test_a_probe_answer_decided_by_the_learner_is_flagged_unless_declared():
     honest = [(check_id, "lesson1_warmup:losses",
                {"losses": Array("ndarray", __import__("numpy").array([0.5, 0.1]))})]
     generic = [(check_id, "grader:call", True)]  # the graded function's own answer
+    shapes = [(check_id, "lesson1_warmup:shapes", {"prediction_shape": [20], "n_rows": 20})]
     assert reported_problems(lesson, honest) == ([], [])
     assert reported_problems(lesson, generic) == ([], [])
+    problems, _ = reported_problems(lesson, shapes)  # a shape is data; "n_rows" counts
+    assert len(problems) == 1 and "'n_rows'" in problems[0], problems
     for replies in (attack, counted):
         problems, _ = reported_problems(lesson, replies)
         assert len(problems) == 1 and "decides about itself" in problems[0], problems
