@@ -28,7 +28,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from _calibration import REPO  # noqa: E402
 
-from grader.lessons.lesson10_distributed import checks  # noqa: E402
+from grader.curriculum import lesson_part  # noqa: E402
+
+checks = lesson_part("lesson10_distributed", "checks")
 
 CASES = (  # (images, global batch, steps, learning rate): the one-step and the long check
     (checks.FACTS_IMAGES, checks.FACTS_BATCH, 1, checks.FACTS_RATE),

@@ -2,7 +2,8 @@
 
 Trains the reference ``train_softmax`` over many seeds on the grading split (first 8,000 MNIST
 test images to train, last 2,000 held out) with the grader's budget, then typical mistakes, and
-prints the held-out accuracy of each (mean, min, max) as a Markdown table for course/lesson3.md.
+prints the held-out accuracy of each (mean, min, max) as a Markdown table for
+course/lesson3_softmax_mnist/notes.md.
 The accuracy is computed as the check computes it: float64 numpy, argmax of x·W + b.
 
     MNIST_DIR=/path/to/mnist python benchmarks/calibrate_lesson3.py [--seeds 25]
@@ -20,9 +21,11 @@ import numpy as np
 import tensorflow as tf
 from _calibration import load_solution
 
+from grader.curriculum import lesson_part
 from grader.data.mnist import grading_split
-from grader.lessons.lesson3_softmax_mnist import checks
 from grader.pytest_plugin import seed_for
+
+checks = lesson_part("lesson3_softmax_mnist", "checks")
 
 REPO = Path(__file__).resolve().parents[1]
 

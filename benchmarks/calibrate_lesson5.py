@@ -38,9 +38,11 @@ import numpy as np
 import tensorflow as tf
 from _calibration import load_solution
 
+from grader.curriculum import lesson_part
 from grader.data.mnist import grading_split
 from grader.keras_models import describe_model, held_out_accuracy, rebuild_model
-from grader.lessons.lesson5_keras import checks
+
+checks = lesson_part("lesson5_keras", "checks")
 
 REPO = Path(__file__).resolve().parents[1]
 

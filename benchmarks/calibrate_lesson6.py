@@ -37,10 +37,12 @@ import keras
 import tensorflow as tf
 from _calibration import load_solution
 
+from grader.curriculum import lesson_part
 from grader.data.mnist import grading_split
 from grader.keras_models import describe_model, held_out_accuracy, rebuild_model
 from grader.learner.plain import to_plain
-from grader.lessons.lesson6_conv_mnist import checks
+
+checks = lesson_part("lesson6_conv_mnist", "checks")
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -29,11 +29,13 @@ import keras
 import numpy as np
 from _calibration import load_solution
 
+from grader.curriculum import lesson_part
 from grader.data import base_model
 from grader.data.mnist import grading_split
 from grader.keras_models import describe_model, held_out_accuracy, rebuild_model
 from grader.learner.plain import to_plain
-from grader.lessons.lesson7_transfer_learning import checks
+
+checks = lesson_part("lesson7_transfer_learning", "checks")
 
 Recipe = Callable[[ModuleType, np.ndarray, np.ndarray, int], keras.Model]
 

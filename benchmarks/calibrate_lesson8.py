@@ -3,7 +3,7 @@
 Imports the reference solution and the correct variants (``tests/variants/lesson8/correct``)
 in this process, runs each on the inputs the checks make (over several seeds), and measures
 what the checks compare, against the grader's own computation
-(``grader/lessons/lesson8_make_art/checks.py``):
+(``course/lesson8_make_art/checks.py``):
 
     dream_loss      relative difference from the grader's sum of mean activations
     dream_step      the move's largest difference from step_size × normalised gradient, in
@@ -15,7 +15,7 @@ what the checks compare, against the grader's own computation
     style_loss      relative difference from float64 numpy
 
 and the same for the mistakes the checks must tell apart (the buggy variants). Prints a
-Markdown table for course/lesson8.md:
+Markdown table for course/lesson8_make_art/notes.md:
 
     python benchmarks/calibrate_lesson8.py [--seeds 5]
 """
@@ -32,7 +32,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from grader.lessons.lesson8_make_art import checks  # noqa: E402
+from grader.curriculum import lesson_part  # noqa: E402
+
+checks = lesson_part("lesson8_make_art", "checks")
 
 VARIANTS = REPO / "tests" / "variants" / "lesson8"
 
@@ -47,7 +49,8 @@ def _load(path: Path):
 def measure(module, seeds: int) -> dict[str, float]:
     import tensorflow as tf
 
-    from grader.lessons.lesson8_make_art import network
+    from grader.curriculum import lesson_part
+    network = lesson_part("lesson8_make_art", "network")
 
     model = network.dream_model()
     worst = {"loss": 0.0, "step": 0.0, "cosine": 1.0, "gain": np.inf, "octaves": np.inf,

@@ -6,7 +6,7 @@ reference and the correct variants on the grader's case and on other seeds of it
 event files with the trusted reader, and prints the largest relative difference between each
 logged loss and the reconstruction, next to the smallest relative difference of the nearest
 mistakes (the loss after the step's update; the loss of the step before), as a Markdown table
-for course/lesson9.md. No MNIST needed.
+for course/lesson9_tensorboard/notes.md. No MNIST needed.
 
     python benchmarks/calibrate_lesson9.py [--seeds 5]
 """
@@ -23,8 +23,10 @@ import keras
 import numpy as np
 from _calibration import REPO, load_solution
 
+from grader.curriculum import lesson_part
 from grader.events import read_event_file
-from grader.lessons.lesson9_tensorboard import checks
+
+checks = lesson_part("lesson9_tensorboard", "checks")
 
 
 def _load(path: Path):

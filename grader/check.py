@@ -12,7 +12,7 @@ functions it is about:
 
 - ``grades``: the function(s) whose behaviour it judges (``"train_step"``);
 - ``uses``: exercise functions the graded one calls, which the learner process replaces by the
-  grader's reference versions (``grader/lessons/<stem>/reference.py``) while this check runs, so
+  grader's reference versions (``course/<stem>/reference.py``) while this check runs, so
   that the check passes when the graded function itself is right (``uses=("mse_loss",)``);
 - ``depends``: the learner's own functions a composition check runs unreplaced (a ``fit``, a
   held-out accuracy); when one of them fails its own checks, this check's message says first

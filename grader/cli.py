@@ -50,15 +50,68 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
+def _course_lessons() -> tuple:
+    """The served course's lessons, or none when there is no course here (new-course)."""
     from grader.curriculum import lessons
 
+    try:
+        return lessons()
+    except GraderError:
+        return ()
+
+
+def _take_course(argv: list[str]) -> list[str]:
+    """Serve the course of ``--course DIR`` (anywhere on the line); the other arguments."""
+    from grader import course
+
+    rest, index = [], 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--course" or arg.startswith("--course="):
+            value = arg.partition("=")[2] if "=" in arg else None
+            if value is None:
+                if index + 1 >= len(argv):
+                    raise UsageError("--course needs a folder: --course DIR (a course folder, "
+                                     "one holding course/course.toml)")
+                value = argv[index + 1]
+                index += 1
+            course.use(Path(value))
+        else:
+            rest.append(arg)
+        index += 1
+    return rest
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="grade",
         description="Grade your TensorFlow course exercises. Start with: grade lesson1",
     )
     parser.add_argument("--version", action="version", version=f"grade {__version__}")
+    parser.add_argument("--course", metavar="DIR", help="the course folder (one holding "
+                        "course/course.toml; default: found from the current folder up); "
+                        "accepted by every command")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    new_course = commands.add_parser(
+        "new-course", help="authors: make a course folder with one example lesson")
+    new_course.add_argument("folder", type=Path, metavar="DIR", help="the course's new folder")
+    new_course.add_argument("--title", help="the course's title (default: from DIR's name)")
+    new_lesson = commands.add_parser(
+        "new-lesson", help="authors: scaffold a lesson (solution, stub, notes, checks)")
+    new_lesson.add_argument("name", metavar="NAME", help="lessonN_topic, e.g. lesson2_embeddings")
+    new_lesson.add_argument("--title", required=True, help="the lesson's title")
+    check_course = commands.add_parser(
+        "check-course", help="authors: check the course (stubs, checks, solutions, notes)")
+    check_course.add_argument("--lessons", metavar="1,2,...", help="only these lessons")
+    check_course.add_argument("--quick", action="store_true",
+                              help="only the checks that need no grading (seconds)")
+    release = commands.add_parser(
+        "release", help="authors: write what students get (no solutions, no hidden checks)")
+    release.add_argument("--out", type=Path, required=True, metavar="DIR",
+                         help="the student repository's folder (new or empty)")
+    release.add_argument("--without-reference", action="store_true",
+                         help="keep the reference helpers (reference.py) out of the release")
+    release.add_argument("--force", action="store_true", help="replace a non-empty --out")
     commands.add_parser("list", help="lessons, their files, and your best scores")
     reset = commands.add_parser(
         "reset", help="put a lesson's untouched stub back (your file is kept as a backup)")
@@ -67,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         "batch", help="instructors: grade a class folder into a gradebook, exports and feedback"
     )
     batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                       help="one folder per student holding lesson files (alice/lesson1_warmup.py)")
+                       help="one folder per student holding lesson files (alice/lesson1_basics.py)")
     batch.add_argument("--out", type=Path, required=True, metavar="OUT",
                        help="folder for gradebook.db, grades.csv, summary.md and students/")
     batch.add_argument("--lessons", metavar="1,2,...",
@@ -144,7 +197,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also write the report as JSON to OUT")
     audit.add_argument("--jobs", type=int, metavar="N",
                        help="grade N variants at a time (default: the number of CPUs)")
-    for lesson in lessons():
+    for lesson in _course_lessons():
         sub = commands.add_parser(
             lesson.name, help=f"grade exercises/{lesson.filename}: {lesson.title}"
         )
@@ -156,11 +209,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--watch", action="store_true", help="grade again on every save")
         sub.add_argument("--verbose", action="store_true",
                          help="show what your code printed during each check")
-        sub.add_argument("--timeout", type=_seconds, default=CALL_TIMEOUT_S, metavar="SECONDS",
-                         help=f"time limit of one call of your code (default {CALL_TIMEOUT_S:g})")
-        sub.add_argument("--total-timeout", type=_seconds, default=TOTAL_TIMEOUT_S,
-                         metavar="SECONDS", help="time limit of grading, all calls of your code "
-                         f"together (default {TOTAL_TIMEOUT_S:g})")
+        sub.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                         help="time limit of one call of your code (default: the course's, "
+                         f"else {CALL_TIMEOUT_S:g})")
+        sub.add_argument("--total-timeout", type=_seconds, metavar="SECONDS",
+                         help="time limit of grading, all calls of your code together "
+                         f"(default: the course's, else {TOTAL_TIMEOUT_S:g})")
         sub.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
                          help="where TensorFlow runs your code (default cpu)")
         sub.add_argument("--checks", type=Path, metavar="DIR",
@@ -171,12 +225,31 @@ def _parser() -> argparse.ArgumentParser:
 def _run(argv: list[str], console: Console) -> int:
     from grader.curriculum import find_lesson
 
+    argv = _take_course(argv)
     if argv and argv[0].startswith("lesson") and not argv[0].startswith("-"):
         find_lesson(argv[0])  # an unknown lesson gets a clear one-line error
     args = _parser().parse_args(argv)
     if args.command is None:
         _parser().print_help()
         return 2
+    if args.command == "new-course":
+        from grader.commands import new_course
+
+        return new_course.main(folder=args.folder, console=console, title=args.title)
+    if args.command == "new-lesson":
+        from grader.commands import new_lesson
+
+        return new_lesson.main(name=args.name, title=args.title, console=console)
+    if args.command == "check-course":
+        from grader.commands import check_course
+
+        return check_course.main(console=console, chosen=_lesson_list(args.lessons),
+                                 quick=args.quick)
+    if args.command == "release":
+        from grader.commands import release
+
+        return release.main(out=args.out, console=console,
+                            with_reference=not args.without_reference, force=args.force)
     if args.command == "list":
         from grader.commands import listing
 

@@ -1,33 +1,32 @@
-"""The lesson registry: every lesson the grader knows, found from its lesson packages.
+"""The lesson registry: the lessons of the course this grader serves, from its manifest.
 
-A lesson is a package ``grader/lessons/lessonN_<topic>/`` (its checks, probes and figures; see
-:mod:`grader.lessons`); the first line of its checks' docstring is the lesson's title, and the
-package names the learner file ``exercises/lessonN_<topic>.py``. Adding a lesson means adding
-that package (and its exercise, solution and notes): nothing here changes.
+A lesson is a folder ``course/lessonN_<topic>/`` of a course (see :mod:`grader.course`) holding
+every part of its grading (checks, notes, optional probes, reference helpers and figures), plus
+``exercises/<stem>.py`` and ``solutions/<stem>.py``; the manifest ``course/course.toml`` lists
+the lessons in order. A lesson's title is the manifest's, else the first line of its checks'
+docstring.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 from grader.check import CheckInfo, checks_in
+from grader.course import STEM, Course, LessonEntry, active, active_root, ensure_package, load
 from grader.errors import UsageError
-
-LESSONS_DIR = Path(__file__).parent / "lessons"
-_STEM = re.compile(r"^lesson(\d+)_([a-z0-9_]+)$")
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson: its number, file stem and the module holding its checks."""
+    """One lesson: its number, file stem, and the course it belongs to."""
 
     number: int
-    stem: str  # "lesson1_warmup": the exercise file is exercises/<stem>.py
+    stem: str  # "lesson1_basics": the exercise file is exercises/<stem>.py
+    course: Course
 
     @property
     def name(self) -> str:
@@ -39,12 +38,24 @@ class Lesson:
 
     @property
     def folder(self) -> Path:
-        """``grader/lessons/<stem>/``: every part of this lesson's grading."""
-        return LESSONS_DIR / self.stem
+        """``course/<stem>/``: every part of this lesson's grading."""
+        return self.course.grading_dir / self.stem
+
+    @property
+    def notes_path(self) -> Path:
+        return self.folder / "notes.md"
+
+    @property
+    def solution_path(self) -> Path:
+        return self.course.root / "solutions" / self.filename
+
+    @property
+    def stub_path(self) -> Path:
+        return self.course.root / "exercises" / self.filename
 
     @property
     def package(self) -> str:
-        return f"grader.lessons.{self.stem}"
+        return f"{self.course.package}.{self.stem}"
 
     @property
     def check_module_name(self) -> str:
@@ -58,20 +69,48 @@ class Lesson:
     def probes_module_name(self) -> str:
         return f"{self.package}.probes"
 
+    @property
+    def reference_module_name(self) -> str:
+        return f"{self.package}.reference"
+
     def module(self) -> ModuleType:
+        ensure_package(self.course)
+        if not self.check_path.is_file():
+            raise UsageError(f"{self.check_path} is missing: every lesson needs its checks "
+                             f"(scaffold one with `grade new-lesson {self.stem}`)")
         return importlib.import_module(self.check_module_name)
+
+    def _entry(self) -> LessonEntry:
+        return self.course.entry(self.stem)
 
     @property
     def title(self) -> str:
+        if self._entry().title:
+            return self._entry().title
         doc = (self.module().__doc__ or self.stem).strip()
         return doc.splitlines()[0].rstrip(".")
 
     @property
+    def data(self) -> tuple[str, ...]:
+        """The data sets it needs (``mnist``, ``fashion_mnist``), as the manifest says."""
+        return self._entry().data
+
+    @property
     def logical_devices(self) -> int:
-        """How many devices its learner processes see: its checks' ``LOGICAL_DEVICES``, else 1
-        (see :mod:`grader.learner.devices`)."""
-        count = getattr(self.module(), "LOGICAL_DEVICES", 1)
+        """How many devices its learner processes see: the manifest's, else its checks'
+        ``LOGICAL_DEVICES``, else the course's default (see :mod:`grader.learner.devices`)."""
+        if self._entry().logical_devices:
+            return self._entry().logical_devices
+        count = getattr(self.module(), "LOGICAL_DEVICES", self.course.logical_devices)
         return count if type(count) is int and count >= 1 else 1
+
+    @property
+    def call_timeout(self) -> float | None:
+        return self._entry().call_timeout or self.course.call_timeout
+
+    @property
+    def total_timeout(self) -> float | None:
+        return self._entry().total_timeout or self.course.total_timeout
 
     def checks(self) -> list[CheckInfo]:
         return checks_in(self.module())
@@ -82,14 +121,24 @@ class Lesson:
 
 
 @cache
-def lessons() -> tuple[Lesson, ...]:
-    """All lessons, in order."""
-    found = []
-    for path in LESSONS_DIR.glob("lesson*_*/checks.py"):
-        match = _STEM.match(path.parent.name)
-        if match:
-            found.append(Lesson(int(match.group(1)), path.parent.name))
+def _lessons_of(root: Path) -> tuple[Lesson, ...]:
+    course = load(root)
+    found = [Lesson(int(STEM.match(e.stem).group(1)), e.stem, course)  # type: ignore[union-attr]
+             for e in course.entries]
     return tuple(sorted(found, key=lambda lesson: lesson.number))
+
+
+def lessons() -> tuple[Lesson, ...]:
+    """The active course's lessons, in order."""
+    return _lessons_of(active_root())
+
+
+lessons.cache_clear = _lessons_of.cache_clear  # type: ignore[attr-defined]
+
+
+def course() -> Course:
+    """The active course (see :mod:`grader.course`)."""
+    return active()
 
 
 def find_lesson(name: str) -> Lesson:
@@ -100,3 +149,10 @@ def find_lesson(name: str) -> Lesson:
             return lesson
     known = ", ".join(lesson.name for lesson in lessons())
     raise UsageError(f"unknown lesson {name!r}: choose one of {known} (see `grade list`)")
+
+
+def lesson_part(name: str, part: str) -> ModuleType:
+    """A module of a lesson's folder, e.g. ``lesson_part("lesson8", "network")``."""
+    lesson = find_lesson(name)
+    ensure_package(lesson.course)
+    return importlib.import_module(f"{lesson.package}.{part}")

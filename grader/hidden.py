@@ -3,7 +3,7 @@
 ``grade batch SUBMISSIONS --checks DIR`` (and ``grade lessonN --checks DIR``) adds them to the
 lessons' own checks. ``DIR`` holds, for any lesson,
 
-- a module ``lessonN_<topic>.py`` (the lesson's file stem, e.g. ``lesson1_warmup.py``), or
+- a module ``lessonN_<topic>.py`` (the lesson's file stem, e.g. ``lesson1_basics.py``), or
 - a folder ``lessonN_<topic>/`` of modules ``*.py`` (several files for one lesson),
 
 written with the same :func:`grader.check.check` API and fixtures (``learner``, ``seed``,
@@ -51,13 +51,13 @@ class HiddenCheck:
 
     info: CheckInfo
     visibility: str
-    file: str  # relative to the checks folder, e.g. "lesson1_warmup.py"
+    file: str  # relative to the checks folder, e.g. "lesson1_basics.py"
 
 
 @dataclass(frozen=True, eq=False)
 class HiddenChecks:
     """An instructor's hidden checks as content: ``files`` maps a relative POSIX path
-    (``lesson1_warmup.py`` or ``lesson1_warmup/extra.py``) to the module's bytes."""
+    (``lesson1_basics.py`` or ``lesson1_basics/extra.py``) to the module's bytes."""
 
     files: dict[str, bytes] = field(default_factory=dict)
 
@@ -105,8 +105,8 @@ class HiddenChecks:
             if stem not in known or len(parts) > 2 or not _MODULE.match(parts[-1]):
                 raise SetupError(
                     f"{where}/{name}: not a lesson's check module; name it after a lesson's "
-                    f"file ({', '.join(sorted(known))}), e.g. lesson1_warmup.py or "
-                    "lesson1_warmup/more.py")
+                    f"file ({', '.join(sorted(known))}), e.g. {min(known)}.py or "
+                    f"{min(known)}/more.py")
             try:
                 ast.parse(data.decode("utf-8"), filename=name)
             except (SyntaxError, UnicodeDecodeError) as exc:

@@ -18,7 +18,8 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -29,6 +30,9 @@ from grader.errors import GraderError
 from grader.learner.failures import LearnerFailure, LearnerImportFailed
 from grader.learner.session import LearnerSession, displayable
 from grader.results import ERROR, FAILED, PASSED, CheckResult
+
+if TYPE_CHECKING:
+    from grader.curriculum import Lesson
 
 GRADER_FAILED = "the grader failed on this check: tell your instructor (this is not your fault)"
 
@@ -62,8 +66,14 @@ class GradingPlugin:
         lesson_stem: str,
         session: LearnerSession,
         on_result: Callable[[CheckResult], None] | None = None,
+        *,
+        lesson: Lesson | None = None,
     ) -> None:
         self.lesson_stem = lesson_stem
+        self.lesson = lesson
+        # Without reference helpers (a release that keeps them out) a check runs the learner's
+        # own versions of the functions it ``uses``, and blames them when they fail.
+        self.has_reference = lesson is None or (lesson.folder / "reference.py").is_file()
         self.session = session
         self.on_result = on_result
         self.results: dict[str, CheckResult] = {}
@@ -71,6 +81,19 @@ class GradingPlugin:
         self.import_failure: LearnerImportFailed | None = None
         self.infrastructure_error: GraderError | None = None
         self._started: dict[str, float] = {}
+
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: Any) -> Any:
+        """The lesson's checks as the course package imported them (``<course>.<stem>.checks``,
+        relative imports working), not a second copy under a name pytest makes up."""
+        if self.lesson is None or module_path.resolve() != self.lesson.check_path.resolve():
+            return None
+        lesson = self.lesson
+
+        class LessonChecks(pytest.Module):
+            def _getobj(self) -> Any:
+                return lesson.module()
+
+        return LessonChecks.from_parent(parent, path=module_path)
 
     def _seed_of(self, item: pytest.Item) -> int:
         return seed_for(f"{self.lesson_stem}::{item.name}")
@@ -91,7 +114,8 @@ class GradingPlugin:
         self._started[item.nodeid] = time.monotonic()
         expect.start_measuring()
         info = check_info(getattr(item, "function", None))
-        self.session.substitutes = info.uses if info is not None else ()
+        self.session.substitutes = info.uses if info is not None and self.has_reference else ()
+        self.session.current_check = info.id if info is not None else ""
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         self.session.substitutes = ()
@@ -119,7 +143,8 @@ class GradingPlugin:
 
     def _blame_dependencies(self, info: CheckInfo, result: CheckResult) -> None:
         """Say first that a composition failed because a function it runs fails its own checks."""
-        broken = [name for name in info.depends
+        runs = (*info.depends, *(() if self.has_reference else info.uses))
+        broken = [name for name in runs
                   if name in self.failed_functions and name not in info.grades]
         if not broken or result.status == ERROR or self.import_failure is not None:
             return

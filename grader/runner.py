@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.batch.versions import grader_version
-from grader.curriculum import LESSONS_DIR, Lesson
+from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.hidden import HiddenChecks, materialized_paths
 from grader.learner import sandbox
@@ -79,13 +79,15 @@ def _isolated_pytest_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
+PYTEST_INI = Path(__file__).parent / "pytest.ini"
+
+
 def _pytest_args(lesson: Lesson, extra: list[Path] | None = None) -> list[str]:
-    checks_dir = LESSONS_DIR
     return [
         str(lesson.check_path),
         *map(str, extra or []),
-        "-c", str(checks_dir / "pytest.ini"),
-        "--rootdir", str(checks_dir),
+        "-c", str(PYTEST_INI),
+        "--rootdir", str(lesson.course.grading_dir),
         "--noconftest",
         "--capture=no",
         "-p", "no:cacheprovider",
@@ -102,20 +104,26 @@ def grade_submission(
     on_result: Callable[[CheckResult], None] | None = None,
     on_progress: ProgressCallback | None = None,
     isolate: bool | None = None,
-    call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
-    total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
+    call_timeout: float | None = None,
+    total_timeout: float | None = None,
     hidden: HiddenChecks | None = None,
     seed_salt: str = "",
+    replies: list | None = None,
 ) -> GradingResults:
     """Grade ``submission`` (a copy of it: the file is never modified) on ``lesson``'s checks.
 
     ``isolate``: run the learner process in the sandbox (default: whenever the machine allows).
-    ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them.
+    ``call_timeout`` limits each call of the learner's code, ``total_timeout`` all of them
+    (default: the course manifest's, else the grader's defaults).
     ``hidden``: an instructor's hidden checks; the lesson's run after its own checks, their
     results marked with their module's visibility. ``seed_salt``: seed every check differently
     (`grade audit`; "" grades as always).
+    ``replies``: a list that receives every probe answer as ``(check id, probe, value)``
+    (for ``grade check-course``).
     """
     started = time.monotonic()
+    call_timeout = call_timeout or lesson.call_timeout or DEFAULT_CALL_TIMEOUT_S
+    total_timeout = total_timeout or lesson.total_timeout or DEFAULT_TOTAL_TIMEOUT_S
     data = read_submission(submission)
     infos = lesson.checks()
     extra = hidden.checks(lesson) if hidden is not None else []
@@ -137,9 +145,11 @@ def grade_submission(
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
         total_timeout=total_timeout, isolate=isolate, logical_devices=lesson.logical_devices,
+        course_package=lesson.course.package,
     ) as session:
         session.on_progress = on_progress
-        plugin = GradingPlugin(lesson.stem, session, on_result)
+        session.replies = replies
+        plugin = GradingPlugin(lesson.stem, session, on_result, lesson=lesson)
         with _isolated_pytest_environment(), salted_seeds(seed_salt), \
                 contextlib.redirect_stdout(io.StringIO()) as log:
             paths = materialized_paths(hidden, lesson) if extra and hidden else []

@@ -3,7 +3,7 @@
 Every place that reads a submission in the trusted process (``grade lessonN --submission``,
 ``grade batch``'s fingerprint and notebook extraction, the Gradescope runner) goes through
 :func:`read_regular`: the file is opened once, without blocking (a FIFO named
-``lesson1_warmup.py`` would otherwise hang the batch) and without following a symbolic link
+``lesson1_basics.py`` would otherwise hang the batch) and without following a symbolic link
 unless the caller vetted it, checked to be a regular file and no larger than the caller's
 limit *before* anything is read (a sparse 2 GiB file costs nothing), and read once.
 

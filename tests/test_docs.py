@@ -38,8 +38,8 @@ def test_the_readme_shows_the_offline_mnist_command_and_links_the_design() -> No
 
 
 def test_course_notes_name_no_path_outside_the_repository() -> None:
-    for note in sorted((REPO / "course").glob("*.md")):
-        assert "../shared" not in note.read_text(encoding="utf-8"), note.name
+    for note in sorted((REPO / "course").glob("*/notes.md")):
+        assert "../shared" not in note.read_text(encoding="utf-8"), note.parent.name
 
 
 def test_the_readme_starts_with_clone_venv_install_grade_in_that_order() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
+from grader.curriculum import find_lesson
 from grader.data import base_model
-from grader.lessons.lesson8_make_art import network
+
+network = importlib.import_module(find_lesson("lesson8").package + ".network")
 
 
 def test_dream_model_is_the_base_model_over_any_size():

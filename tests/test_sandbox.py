@@ -295,10 +295,13 @@ if _LEAKED or not _os.path.isfile({readable!r}):
 
 
 def _copy_course(course: Path) -> None:
-    """A course checkout: the grader package (what runs) and its solutions (a secret)."""
+    """A course checkout: the grader package (what runs), the course (its manifest and lesson
+    folders) and its solutions (a secret)."""
     import shutil
 
     shutil.copytree(REPO / "grader", course / "grader",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "course", course / "course",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (course / "solutions").mkdir()
     shutil.copy(REPO / "solutions" / "lesson1_warmup.py", course / "solutions")

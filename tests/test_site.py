@@ -76,30 +76,32 @@ def build_fake(root: Path, tmp_path: Path) -> Path:
 
 def test_a_lesson_without_notes_fails_naming_the_file(tmp_path):
     root = fake_repo(tmp_path)
-    (root / "course" / "lesson2.md").unlink()
-    with pytest.raises(SiteError, match=r"course/lesson2\.md is missing"):
+    (root / "course" / "lesson2_linear_regression" / "notes.md").unlink()
+    with pytest.raises(SiteError, match=r"course/lesson2_linear_regression/notes\.md is missing"):
         build_fake(root, tmp_path)
 
 
 def test_a_broken_internal_link_fails_naming_the_note(tmp_path):
     root = fake_repo(tmp_path)
-    with (root / "course" / "lesson2.md").open("a") as note:
+    with (root / "course" / "lesson2_linear_regression" / "notes.md").open("a") as note:
         note.write("\nSee [lesson 9](lesson9.html) and [there](lesson1.html#nowhere).\n")
-    with pytest.raises(SiteError, match=r"course/lesson2\.md.*broken link lesson9\.html"):
+    with pytest.raises(SiteError, match=r"course/lesson2_linear_regression/notes\.md.*"
+                                        r"broken link lesson9\.html"):
         build_fake(root, tmp_path)
 
 
 def test_a_broken_anchor_fails(tmp_path):
     root = fake_repo(tmp_path)
-    with (root / "course" / "lesson1.md").open("a") as note:
+    with (root / "course" / "lesson1_warmup" / "notes.md").open("a") as note:
         note.write("\nSee [there](lesson2.html#nowhere).\n")
-    with pytest.raises(SiteError, match=r"course/lesson1\.md.*lesson2\.html has no #nowhere"):
+    with pytest.raises(SiteError, match=r"course/lesson1_warmup/notes\.md.*"
+                                        r"lesson2\.html has no #nowhere"):
         build_fake(root, tmp_path)
 
 
 def test_a_remote_resource_fails(tmp_path):
     root = fake_repo(tmp_path)
-    with (root / "course" / "lesson1.md").open("a") as note:
+    with (root / "course" / "lesson1_warmup" / "notes.md").open("a") as note:
         note.write('\n<img src="https://cdn.example.com/x.png" alt="x">\n')
     with pytest.raises(SiteError, match="from the network"):
         build_fake(root, tmp_path)
@@ -107,10 +109,11 @@ def test_a_remote_resource_fails(tmp_path):
 
 def test_a_missing_include_fails_naming_the_line(tmp_path):
     root = fake_repo(tmp_path)
-    note = root / "course" / "lesson1.md"
+    note = root / "course" / "lesson1_warmup" / "notes.md"
     lines = note.read_text().count("\n")
     note.write_text(note.read_text() + "<!-- include: exercises/nope.py -->\n")
-    with pytest.raises(SiteError, match=rf"course/lesson1\.md:{lines + 1}: .*nope\.py"):
+    with pytest.raises(SiteError,
+                       match=rf"course/lesson1_warmup/notes\.md:{lines + 1}: .*nope\.py"):
         build_fake(root, tmp_path)
     note.write_text(note.read_text().replace("nope.py", "lesson1_warmup.py#no_such"))
     with pytest.raises(SiteError, match="has no function no_such"):
@@ -126,7 +129,7 @@ def test_a_missing_template_fails_naming_it(tmp_path):
 
 def test_an_include_shows_the_tested_code(tmp_path):
     root = fake_repo(tmp_path)
-    with (root / "course" / "lesson2.md").open("a") as note:
+    with (root / "course" / "lesson2_linear_regression" / "notes.md").open("a") as note:
         note.write("\n<!-- include: solutions/lesson2_linear_regression.py#mse_loss -->\n")
     page = (build_fake(root, tmp_path) / "lesson2.html").read_text()
     assert "tf.reduce_mean(tf.square(y_pred - y_true))" in unescape(re.sub("<[^>]+>", "", page))
@@ -163,7 +166,7 @@ def test_the_whole_registry_builds_with_every_lesson_s_functions_checks_and_math
         assert page.count("<details>") == len(lesson.checks())
         assert f"grade {lesson.name}" in text
         assert 'class="highlight"' in page
-        spans = math_in((REPO / "course" / f"{lesson.name}.md").read_text())
+        spans = math_in(lesson.notes_path.read_text())
         assert page.count("<math") >= spans, f"{lesson.name}: {spans} math spans in its notes"
         prose = re.sub(r"<(pre|code|math|script)\b.*?</\1>", "", page, flags=re.S)
         assert "$" not in unescape(re.sub("<[^>]+>", "", prose)), f"{lesson.name}: raw math"

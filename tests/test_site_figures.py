@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.curriculum import lesson_part
 from grader.sitebuild.figures import mnist_available
 from tests.conftest import REPO
 
@@ -30,7 +31,7 @@ def _solution(stem: str):
 def test_lesson10_epochs_figure_has_numbers_one_can_read() -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from grader.lessons.lesson10_distributed import figures
+    figures = lesson_part("lesson10_distributed", "figures")
 
     fig = figures.epochs_figure(_solution("lesson10_distributed"))
     canvas = FigureCanvasAgg(fig)
@@ -65,7 +66,7 @@ def test_lesson10_training_figure_shows_the_mistake_doing_worse() -> None:
     """The text: the per-replica mean makes every step twice too large. At the figure's rate the
     dashed curve must end, and mostly run, above the right one (at 0.5 it ended lower)."""
     from grader.data.mnist import grading_split
-    from grader.lessons.lesson10_distributed import figures
+    figures = lesson_part("lesson10_distributed", "figures")
 
     split = grading_split()
 
@@ -158,7 +159,7 @@ def test_lesson7_figures_train_in_few_epochs(tmp_path, monkeypatch) -> None:
     import keras
 
     from grader.data.mnist import grading_split
-    from grader.lessons.lesson7_transfer_learning import figures
+    figures = lesson_part("lesson7_transfer_learning", "figures")
 
     fits: list[tuple[int, int]] = []
     fit = keras.Model.fit

@@ -26,7 +26,8 @@ def built(tmp_path_factory) -> Path:
     for folder in ("site", "course", "solutions"):
         shutil.copytree(REPO / folder, root / folder)
     untouched_exercises(root)
-    with (root / "course" / "lesson2.md").open("a", encoding="utf-8") as note:
+    notes = root / "course" / "lesson2_linear_regression" / "notes.md"
+    with notes.open("a", encoding="utf-8") as note:
         note.write(f"\n## A long line\n\n```python\n{LONG_LINE}\n```\n")
     solution = root / "solutions" / "lesson2_linear_regression.py"  # and in a numbered block
     solution.write_text(solution.read_text(encoding="utf-8").replace(

@@ -158,11 +158,13 @@ def run(
 
     import grader
     from grader.batch.cluster_worker import GraderPlugin, task
+    from grader.course import active, grading_files
     from grader.runner import read_submission
 
     name = plugin_name(grader.__version__, versions, device, isolate)
     plugin = GraderPlugin(name=name, release=grader.__version__, versions=versions,
-                          device=device, isolate=isolate)
+                          device=device, isolate=isolate,
+                          course_files=grading_files(active()))
     with _scheduler_calls(address):
         client.register_plugin(plugin)
     futures: dict[Any, Job] = {}

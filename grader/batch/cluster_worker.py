@@ -9,6 +9,10 @@ scheduler gives it none of the run's tasks. A worker that agrees starts one warm
 worker process per thread (``python -m grader.batch.worker``: TensorFlow imported once, a
 zygote forking a sandboxed learner process per submission) and offers the run's resource.
 
+The course's grading files travel in the plugin as content (the manifest and each lesson's
+folder, :func:`grader.course.grading_files`): the worker writes them out and serves that course,
+so a worker needs the grader installed but no copy of the course.
+
 A task is plain data both ways: the submission's bytes (and an instructor's hidden check files)
 in, the local batch worker's reply (a dict) out. It is graded by the same function as a local
 run, :func:`grader.batch.scheduling.grade_job`.
@@ -59,18 +63,21 @@ class GraderPlugin(WorkerPlugin):
     """Per worker: the version check, and the warm grading processes of one client's run."""
 
     def __init__(self, *, name: str, release: str, versions: dict[str, str], device: str,
-                 isolate: bool) -> None:
+                 isolate: bool, course_files: dict[str, bytes] | None = None) -> None:
         self.name = name  # Dask keys plugins by it; also the run's resource and event topic
         self.release = release
         self.versions = dict(versions)
         self.device = device
         self.isolate = isolate
+        self.course_files = dict(course_files or {})
         self.refused: str | None = None
         self._idle: queue.SimpleQueue[WorkerProcess] | None = None
         self._processes: list[WorkerProcess] = []
         self._stop: threading.Event | None = None  # made on the worker: a plugin is pickled
 
     async def setup(self, worker: Any) -> None:
+        if self.course_files:
+            _serve_course(self.course_files)
         self.refused = refusal(worker.address, release=self.release, versions=self.versions,
                                isolate=self.isolate)
         if self.refused is not None:
@@ -140,6 +147,25 @@ def task(payload: dict[str, Any], plugin: str, extra_checks: dict[str, bytes] | 
     if not isinstance(found, GraderPlugin):
         return {"refused": f"worker {worker.address} has no grader plugin {plugin}"}
     return found.grade(payload, extra_checks)
+
+
+_COURSES: dict[str, Path] = {}
+
+
+def _serve_course(files: dict[str, bytes]) -> None:
+    """Write the client's course out once per worker process and serve it from now on (the
+    local batch worker processes started after this inherit it)."""
+    import atexit
+    import hashlib
+
+    from grader import course
+
+    key = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:16]
+    if key not in _COURSES:
+        folder = Path(tempfile.mkdtemp(prefix=f"grade-course-{key}-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _COURSES[key] = course.write_course(files, folder)
+    course.use(_COURSES[key])
 
 
 def _write_checks(folder: Path, files: dict[str, bytes] | None) -> Path | None:

@@ -3,8 +3,8 @@
 Layouts are tried in order; the first that recognises the folder wins: nbgrader's
 ``submitted/<student>/<assignment>/*.ipynb`` (SUBMISSIONS is the nbgrader course folder or its
 ``submitted/``; each notebook's code is extracted into a lesson ``.py``), else one folder per
-student holding lesson files named as in ``exercises/`` (``alice/lesson1_warmup.py``) or as
-notebooks (``alice/lesson1_warmup.ipynb``, its code extracted; the ``.py`` is graded when both are
+student holding lesson files named as in ``exercises/`` (``alice/lesson1_basics.py``) or as
+notebooks (``alice/lesson1_basics.ipynb``, its code extracted; the ``.py`` is graded when both are
 there). A layout only has to say which file (or extracted code) stands for a student's lesson, and
 which files it ignored, and why: the batch lists them. A folder named in bytes that are not UTF-8
 (``caf\xe9``, as ``unzip`` may leave it) is a student shown as ``caf\\xe9``.
@@ -215,7 +215,7 @@ def nbgrader_submitted(root: Path) -> Path | None:
 
 
 def notebook_lesson(assignment: str, notebook: str) -> Lesson | None:
-    """The lesson a notebook stands for: by its name (``lesson1_warmup.ipynb``), else by its
+    """The lesson a notebook stands for: by its name (``lesson1_basics.ipynb``), else by its
     assignment's (``lesson1``, ``1`` or the stem)."""
     for name in (notebook, assignment):
         try:

@@ -44,7 +44,7 @@ class LessonRecord(CappedText):
     _capped_fields: ClassVar[frozenset[str]] = frozenset(("problem",))
 
     student: str
-    lesson: str  # the lesson's stem, e.g. "lesson1_warmup"
+    lesson: str  # the lesson's stem, e.g. "lesson1_basics"
     status: str
     sha256: str | None  # None when there is no file
     grader_version: str

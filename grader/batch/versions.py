@@ -6,9 +6,9 @@ from a list, so that a new module, data file or helper is covered the day it is 
 - the engine: every file of the ``grader`` package (code, ``.npz`` weights, ``.ini``, scripts),
   except the lessons' folders and :data:`NOT_GRADING` (the site builder, which no grading
   imports);
-- the course's own files beside the lessons (``pytest.ini``, ``__init__.py``), and
+- the course's own files beside the lessons (its manifest ``course/course.toml``), and
 - every file of the lesson's folder (checks, probes, reference, helpers such as lesson 8's
-  ``network.py``).
+  ``network.py``) but its notes (:data:`NOT_VERDICT`).
 
 Changing lesson 3's folder re-grades lesson 3 only; changing the engine re-grades everything.
 :func:`digest` takes the two sets of files separately, so the lessons can move out of
@@ -28,6 +28,9 @@ from grader.curriculum import Lesson
 ENGINE = Path(grader.__file__).resolve().parent
 #: Folders of the engine no grading reads: the static-site builder.
 NOT_GRADING = ("sitebuild",)
+#: A lesson's files that grade nothing: its notes (the site's and the notebooks' text; they do
+#: not travel to Dask workers or into a Gradescope zip either).
+NOT_VERDICT = ("notes.md",)
 
 
 def _kept(path: Path) -> bool:
@@ -71,7 +74,8 @@ def version_of(lesson_folder: Path, engine: Path = ENGINE) -> str:
     lessons_dir = lesson_folder.parent
     value = digest(("engine", engine_files(lessons_dir, engine)),
                    ("course", course_files(lessons_dir)),
-                   ("lesson", files_under(lesson_folder)))
+                   ("lesson", [(relative, path) for relative, path in files_under(lesson_folder)
+                               if relative not in NOT_VERDICT]))
     return f"{grader.__version__}+{value[:10]}"
 
 

@@ -30,6 +30,8 @@ def solution_of(lesson: Lesson) -> Path:
     root = find_root()
     path = root / "solutions" / lesson.filename if root is not None else None
     if path is None or not path.is_file():
+        path = lesson.solution_path  # the served course's (e.g. from --course DIR)
+    if not path.is_file():
         raise SetupError(f"no solutions/{lesson.filename} here or above: run grade audit in the "
                          "course folder, which holds the reference solutions")
     return path

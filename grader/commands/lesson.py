@@ -14,7 +14,6 @@ from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError
 from grader.hidden import HiddenChecks
 from grader.learner.zygote import Zygote
-from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.report.files import write_atomic
 from grader.report.terminal import TerminalReport
 from grader.results import GradingResults
@@ -35,8 +34,8 @@ def main(
     hints: bool = False,
     watch: bool = False,
     verbose: bool = False,
-    call_timeout: float = DEFAULT_CALL_TIMEOUT_S,
-    total_timeout: float = DEFAULT_TOTAL_TIMEOUT_S,
+    call_timeout: float | None = None,
+    total_timeout: float | None = None,
     checks: Path | None = None,
 ) -> int:
     """Grade ``lesson``; return the exit code (0 full marks, 1 points missing).

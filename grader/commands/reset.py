@@ -23,14 +23,18 @@ from grader.workspace import display_path, find_root
 BACKUPS = Path(".grade") / "backups"
 
 
-def _solution(root: Path, lesson: Lesson) -> Path:
-    """The course folder's solution of ``lesson``, else the one the grader was installed from."""
+def _untouched_stub(root: Path, lesson: Lesson) -> str:
+    """The stub derived from the course's solution of ``lesson``; in a student release (no
+    ``solutions/``), the untouched copy the release keeps in ``course/stubs/``."""
     import grader
 
-    for base in (root, Path(grader.__file__).resolve().parent.parent):
+    for base in (root, lesson.course.root, Path(grader.__file__).resolve().parent.parent):
         candidate = base / "solutions" / lesson.filename
         if candidate.is_file():
-            return candidate
+            return read_stub(candidate)
+    kept = lesson.course.grading_dir / "stubs" / lesson.filename
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
     raise SetupError(f"solutions/{lesson.filename} is missing: `grade reset` derives the "
                      "stub from it; restore it with `git checkout -- solutions/`")
 
@@ -54,7 +58,7 @@ def main(*, lesson: Lesson, console: Console) -> int:
                          "folder (your clone)")
     target = root / "exercises" / lesson.filename
     shown = display_path(target)
-    stub = read_stub(_solution(root, lesson))
+    stub = _untouched_stub(root, lesson)
     try:
         current = target.read_bytes() if target.exists() else None
     except OSError as error:

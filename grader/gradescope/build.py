@@ -10,6 +10,8 @@ What the zip holds (Gradescope unpacks it into ``/autograder/source``)::
     data/mnist/            the grading split's source: MNIST's 10,000 test images (IDX, gzip),
                            only when a lesson of the zip (or a hidden check) uses MNIST
     checks/                the instructor's hidden check modules (``--checks DIR``), if any
+    course/                the course's grading files: its manifest and each lesson's folder
+                           (the zip's folder is then the course folder the grader serves)
 
 MNIST is shipped (with the lessons that need it: :func:`needs_mnist`), not fetched in
 ``setup.sh``: the graders need only the test set (about 2 MB
@@ -41,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 import grader
+from grader.course import grading_files
 from grader.curriculum import Lesson
 from grader.errors import SetupError, UsageError
 from grader.hidden import HiddenChecks
@@ -99,6 +102,7 @@ def build_autograder(
     if not out.parent.is_dir():
         raise SetupError(f"cannot write {out}: its folder does not exist; create it first")
     hidden = _hidden_check_files(checks_dir) if checks_dir is not None else []
+    course_files = grading_files(lessons[0].course) if lessons else {}
     root = checkout_root()
     with tempfile.TemporaryDirectory(prefix="grade-gradescope-") as scratch:
         work = Path(scratch)
@@ -126,6 +130,7 @@ def build_autograder(
             *([("data/mnist/README.txt", _MNIST_NOTE.encode(), 0o644)] if mnist else []),
             *((f"data/mnist/{path.name}", path.read_bytes(), 0o644) for path in mnist),
             *((f"checks/{name}", data, 0o644) for name, data in hidden),
+            *((name, data, 0o644) for name, data in sorted(course_files.items())),
         ]
         temporary = out.with_name(f".{out.name}.tmp")
         try:

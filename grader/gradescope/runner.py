@@ -110,6 +110,10 @@ def grade(root: Path) -> dict[str, Any]:
     data = source / "data" / "mnist"
     if data.is_dir():
         os.environ["MNIST_DIR"] = str(data)
+    if (source / "course" / "course.toml").is_file():  # the course the zip carries
+        from grader import course
+
+        course.use(source)
     lessons = [find_lesson(stem) for stem in config["lessons"]]
     document = Document()
     document.extra = {"grader_version": version, "lessons_graded": []}

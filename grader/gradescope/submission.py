@@ -1,7 +1,7 @@
 """Which files of a Gradescope submission stand for which lessons.
 
-A file named as in ``exercises/`` (``lesson1_warmup.py``) is that lesson's; a notebook is the
-lesson its name says (``lesson1_warmup.ipynb``), graded on the code extracted from it exactly as
+A file named as in ``exercises/`` (``lesson1_basics.py``) is that lesson's; a notebook is the
+lesson its name says (``lesson1_basics.ipynb``), graded on the code extracted from it exactly as
 ``grade batch`` extracts nbgrader notebooks; when the autograder grades one lesson only, a lone
 ``.py`` (or, failing that, a lone notebook) of any name is that lesson's. Anything else is a
 clear message to the student, never a guess. Files are read later, through

@@ -1,6 +1,6 @@
 """Learner side: the logical devices a lesson asks for, made before TensorFlow runs its first op.
 
-A lesson's checks module may declare ``LOGICAL_DEVICES = 2`` (see :mod:`grader.lessons`): its
+A lesson's checks module may declare ``LOGICAL_DEVICES = 2`` (see :mod:`grader.course`): its
 learner processes then see that many devices of the kind they compute on, so that
 ``tf.distribute.MirroredStrategy()`` runs that many replicas even on a machine with one CPU and
 no GPU. TensorFlow allows this only before it initialises its devices; the zygote imports

@@ -71,7 +71,7 @@ class LearnerImportFailed(_ExceptionReport):
         at = f" at line {self.line}" if self.line else ""
         first_line = self.detail.strip().splitlines()[0] if self.detail.strip() else ""
         if self.type in ("SyntaxError", "IndentationError", "TabError"):
-            # "expected ':' (lesson1_warmup.py, line 34)" names the grader's copy: drop that part
+            # "expected ':' (lesson1_basics.py, line 34)" names the grader's copy: drop that part
             first_line = _SYNTAX_LOCATION.sub("", first_line)
             return (f"{self.where} failed: {self.type}{at}: {first_line} — fix the syntax and "
                     "grade again")

@@ -285,11 +285,19 @@ def readable_by_others(path: Path) -> bool:
 
 
 def secret_folders(submission: Path) -> list[Path]:
-    """What a learner must not read: solutions, tests, data, caches, neighbouring submissions."""
+    """What a learner must not read: the course's solutions and tests, data, caches,
+    neighbouring submissions. (The course's probes and reference helpers are imported by the
+    zygote before the learner process exists; the course folder stays covered.)"""
     import grader
+    from grader.course import active_root
+    from grader.errors import GraderError
 
     repo = Path(grader.__file__).resolve().parents[1]
-    folders = [repo / "solutions", repo / "tests", repo / ".grade", Path.cwd() / ".grade",
+    roots = [repo]
+    with contextlib.suppress(GraderError):  # the course served, wherever its folder is
+        roots.append(active_root())
+    folders = [root / name for root in roots for name in ("solutions", "tests", ".grade")]
+    folders += [Path.cwd() / ".grade",
                Path.home() / ".keras", submission.resolve().parent,
                submission.resolve().parent.parent]
     for variable in ("MNIST_DIR", "KERAS_HOME"):

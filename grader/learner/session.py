@@ -64,9 +64,15 @@ class LearnerSession:
         cpu_seconds: int | None = None,
         isolate: bool = False,
         logical_devices: int = 1,
+        course_package: str | None = None,
     ) -> None:
         self.zygote = zygote
         self.module_name = module_name
+        if course_package is None:
+            from grader.course import active
+
+            course_package = active().package
+        self.course_package = course_package
         self.display_name = source.name
         self.call_timeout = call_timeout
         self.total_timeout = total_timeout
@@ -95,6 +101,9 @@ class LearnerSession:
         self.on_progress: ProgressCallback | None = None
         # Exercise functions replaced by the grader's reference versions for the running check.
         self.substitutes: tuple[str, ...] = ()
+        # The running check's id, and (when a list) every probe answer, for `grade check-course`.
+        self.current_check = ""
+        self.replies: list[tuple[str, str, Any]] | None = None
 
     # -- public ---------------------------------------------------------------------------
 
@@ -103,7 +112,8 @@ class LearnerSession:
     ) -> Any:
         """Run probe ``"<stem>:<function>"`` on the learner's module; return its plain-data answer.
 
-        The probe is ``<function>`` of ``grader/lessons/<stem>/probes.py``.
+        The probe is ``<function>`` of the course's ``course/<stem>/probes.py``, or of the
+        grader's generic probes for ``"grader:<function>"`` (see :mod:`grader.generic`).
         """
         self.last_output = ""
         if self._deadline - time.monotonic() <= 0:
@@ -111,22 +121,26 @@ class LearnerSession:
         child = self._ensure_loaded(seed)
         request = {
             "op": "run",
-            "probe": wire.probe_address(probe),
+            "probe": wire.probe_address(probe, self.course_package),
             "label": label,
             "seed": seed,
             "kwargs": wire.to_wire(kwargs),
         }
         if self.substitutes:
             request["substitute"] = list(self.substitutes)
+            request["reference"] = f"{self.course_package}.{self.module_name}.reference"
         reply = self._timed_exchange(child, request, label, timeout or self.call_timeout)
         if not reply.get("ok"):
             error = reply.get("error") if type(reply.get("error")) is dict else {}
             raise LearnerRaised(str(error.get("where") or label), error)
         try:
-            return wire.from_wire(reply.get("value"))
+            value = wire.from_wire(reply.get("value"))
         except wire.WireError as exc:
             self._kill()
             raise LearnerProtocolError(label, str(exc)) from None
+        if self.replies is not None:
+            self.replies.append((self.current_check, probe, value))
+        return value
 
     def close(self) -> None:
         """Stop the learner process and delete its folder."""

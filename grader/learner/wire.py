@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import socket
 import struct
 from dataclasses import dataclass
@@ -25,14 +24,18 @@ ALLOWED_DTYPES = frozenset(
      "float16", "float32", "float64", "complex64", "complex128"]
 )
 
-# A "run" request names its probe as "grader.lessons.<lesson stem>.probes:<function>".
-PROBES_MODULE = re.compile(r"grader\.lessons\.lesson\d+_[a-z0-9_]+\.probes")
+# A "run" request names its probe by module and function: "<course package>.<lesson stem>.probes:
+# <function>" for a lesson's own probes, or the grader's generic probes' module.
+GENERIC_PROBES = "grader.learner.generic_probes"
 
 
-def probe_address(probe: str) -> str:
-    """``"lesson2_linear_regression:predict"`` as a request names it (the module's full name)."""
+def probe_address(probe: str, course_package: str) -> str:
+    """``"lesson2_regression:predict"`` as a request names it (the module's full name);
+    ``"grader:call"`` is a generic probe (:mod:`grader.learner.generic_probes`)."""
     stem, _, function = probe.partition(":")
-    return f"grader.lessons.{stem}.probes:{function}"
+    if stem == "grader":
+        return f"{GENERIC_PROBES}:{function}"
+    return f"{course_package}.{stem}.probes:{function}"
 
 
 class WireError(Exception):

@@ -1,8 +1,9 @@
 """Learner side: the request loop of one learner process.
 
 A forked child of the zygote runs :func:`serve`: it imports the learner's module when asked,
-then runs probes (trusted helpers, ``grader/lessons/<stem>/probes.py``) against it, one request at
-a time, answering with plain data or with a description of the exception the learner's code raised.
+then runs probes (trusted helpers: a course's ``course/<stem>/probes.py``, or the grader's
+generic probes) against it, one request at a time, answering with plain data or with a
+description of the exception the learner's code raised.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ from grader.learner.devices import configure as configure_devices
 from grader.learner.plain import to_plain
 
 _state: dict[str, Any] = {"module": None, "source": None, "label": None}
+# The modules a request may name: the generic probes, and the probes and reference helpers of
+# the course's lessons that the zygote imported before forking (see ``zygote._preload_probes``).
+_allowed: set[str] = {wire.GENERIC_PROBES}
+
+
+def allow(module_name: str) -> None:
+    """Let requests name ``module_name`` (a lesson's probes or reference helpers)."""
+    _allowed.add(module_name)
 
 
 def report_progress(text: str) -> None:
@@ -87,15 +96,21 @@ def _load(path: str, module_name: str) -> ModuleType:
     return module
 
 
-def _run(probe: str, kwargs: dict[str, Any], substitute: list[str]) -> Any:
+def _accepted(module_name: str) -> ModuleType:
+    if module_name not in _allowed:
+        raise ValueError(f"unknown probe module {module_name}: the learner process runs only "
+                         "the course's probes and the grader's generic probes")
+    return importlib.import_module(module_name)
+
+
+def _run(probe: str, kwargs: dict[str, Any], substitute: list[str],
+         reference_name: str = "") -> Any:
     module_name, _, function_name = probe.partition(":")
-    if not wire.PROBES_MODULE.fullmatch(module_name):
-        raise ValueError(f"unknown probe {probe}")
-    function = getattr(importlib.import_module(module_name), function_name)
+    function = getattr(_accepted(module_name), function_name)
     module = _state["module"]
     if not substitute:
         return function(module, **kwargs)
-    reference = importlib.import_module(module_name.removesuffix(".probes") + ".reference")
+    reference = _accepted(reference_name)
     saved = {name: getattr(module, name, None) for name in substitute}
     try:
         for name in substitute:
@@ -118,7 +133,7 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
         if op == "run":
             kwargs = wire.from_wire(request.get("kwargs", {}), tag_arrays=False)
             substitute = [str(name) for name in request.get("substitute", [])]
-            value = _run(request["probe"], kwargs, substitute)
+            value = _run(request["probe"], kwargs, substitute, str(request.get("reference", "")))
             return {"ok": True, "value": wire.to_wire(to_plain(value))}
         return {"ok": False, "error": {"type": "ProtocolError", "message": f"bad op {op!r}"}}
     except BaseException as exc:  # KeyboardInterrupt and SystemExit from learner code too

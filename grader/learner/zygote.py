@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.errors import InfrastructureError, SetupError
+from grader.course import ENV_VAR as COURSE_ENV
+from grader.course import active_root
+from grader.errors import GraderError, InfrastructureError, SetupError
 from grader.learner import wire
 from grader.learner.sandbox import Policy
 
-PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker", "grader.lessons")
+PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker",
+           "grader.learner.generic_probes")
 STARTUP_TIMEOUT_S = 180.0
 NO_GPU = "TensorFlow sees no GPU on this machine: grade without --device gpu"
 
@@ -60,6 +63,8 @@ class Zygote:
         env = dict(os.environ)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env.setdefault("PYTHONHASHSEED", "0")
+        with contextlib.suppress(GraderError):  # no course: the zygote preloads no probes
+            env[COURSE_ENV] = str(active_root())
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
         # The learner side runs this very grader, not one that the current folder happens to
@@ -271,19 +276,26 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
 
 
 def _preload_probes() -> None:
-    """Import every lesson's probes and reference helpers now: the learner process may not be
-    able to read them later."""
+    """Import every lesson's probes and reference helpers of the course (``TF_COURSE_DIR``) now:
+    the learner process may not be able to read them later, and accepts no other."""
     import importlib
-    import pkgutil
 
-    import grader.lessons
+    from grader import course
+    from grader.learner import worker
 
-    for lesson in pkgutil.iter_modules(grader.lessons.__path__):
-        if not lesson.ispkg:
-            continue
-        for part in ("probes", "reference"):
-            with contextlib.suppress(Exception):  # a broken probe fails its own lesson's checks
-                importlib.import_module(f"grader.lessons.{lesson.name}.{part}")
+    if not os.environ.get(COURSE_ENV):
+        return
+    with contextlib.suppress(GraderError):
+        served = course.load(Path(os.environ[COURSE_ENV]))
+        package = course.ensure_package(served)
+        for entry in served.entries:
+            for part in ("probes", "reference"):
+                if not (served.grading_dir / entry.stem / f"{part}.py").is_file():
+                    continue
+                name = f"{package}.{entry.stem}.{part}"
+                with contextlib.suppress(Exception):  # a broken probe fails its own checks
+                    importlib.import_module(name)
+                    worker.allow(name)
 
 
 def _gpu_visible() -> bool:

@@ -17,10 +17,10 @@ from grader.curriculum import Lesson, lessons
 
 
 def course_root() -> Path:
-    """The clone the grader was installed from (``pip install -e .``): course/, exercises/..."""
-    import grader
+    """The folder of the course served (see :mod:`grader.course`): course/, solutions/..."""
+    from grader.course import active_root
 
-    return Path(grader.__file__).resolve().parent.parent
+    return active_root()
 
 
 def write_notebooks(out: Path, *, with_solutions: bool, root: Path | None = None,

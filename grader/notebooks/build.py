@@ -2,7 +2,7 @@
 
 The notebook, top to bottom:
 
-- the lesson's notes (``course/lessonN.md``), one read-only markdown cell per ``##`` section;
+- the lesson's notes (``course/<stem>/notes.md``), one read-only markdown cell per ``##`` section;
 - a read-only code cell with the lesson's imports;
 - per exercise function, in the solution file's order: an nbgrader *solution* cell holding the
   function from ``solutions/`` as it is, its body between ``### BEGIN SOLUTION`` and
@@ -132,7 +132,7 @@ def lesson_cells(lesson: Lesson, root: Path, *, with_solutions: bool) -> list[Ce
     (:func:`grader.stubs.derive_stub`), the instructor's keep its solution regions as they are;
     the working copy in ``exercises/`` is never read.
     """
-    notes_path = root / "course" / f"{lesson.name}.md"
+    notes_path = root / "course" / lesson.stem / "notes.md"
     solution_path = root / "solutions" / lesson.filename
     for needed in (notes_path, solution_path):
         if not needed.is_file():

@@ -31,7 +31,7 @@ def import_problem(message: str) -> bool:
 
 
 def fix_import(problem: str, submission: str) -> str:
-    """"fix the SyntaxError at line 30 of exercises/lesson1_warmup.py" from the import message."""
+    """"fix the SyntaxError at line 30 of exercises/lesson1_basics.py" from the import message."""
     at = _AT_LINE.search(problem)
     where = f" at line {at['line']} of {submission}" if at else f" in {submission}"
     if "sys.exit()" in problem:

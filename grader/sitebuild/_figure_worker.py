@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from grader.curriculum import find_lesson
+    from grader.curriculum import find_lesson, lesson_part
     from grader.learner.devices import configure
 
     jobs = json.loads(argv[0])
@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         tf.random.set_seed(0)
         np.random.seed(0)
         out = Path(job["out"])
-        recipe = importlib.import_module(f"grader.lessons.{job['stem']}.figures")
+        recipe = lesson_part(job["stem"], "figures")
         names = ", ".join(figure.name for figure in recipe.FIGURES)
         print(f"progress {number}/{len(jobs)} {job['stem']}: {names}", flush=True)
         recipe.make(_load(Path(job["solution"]), job["stem"]), out, split)

@@ -1,6 +1,6 @@
 """Figures made by running the reference solutions, in a subprocess, cached by content.
 
-Each lesson with a figure recipe (``grader/lessons/<stem>/figures.py``) gets a cache folder
+Each lesson with a figure recipe (``course/<stem>/figures.py``) gets a cache folder
 ``<cache>/<stem>/<key>/`` where the key hashes what its figures depend on: the solution file,
 the recipe, the files of the grader it names in ``DEPENDS_ON`` (paths from the repository root:
 a reference computation, a shipped network, the event reader), the worker, the plotting helpers,
@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -60,9 +59,11 @@ class MadeFigure:
 
 def recipe(stem: str) -> ModuleType | None:
     """The recipe module of a lesson, or None when the lesson has no figures."""
-    if not (_HERE.parent / "lessons" / stem / "figures.py").is_file():
+    from grader.curriculum import find_lesson, lesson_part
+
+    if not (find_lesson(stem).folder / "figures.py").is_file():
         return None
-    return importlib.import_module(f"grader.lessons.{stem}.figures")
+    return lesson_part(stem, "figures")
 
 
 def mnist_available() -> bool:
@@ -78,11 +79,16 @@ def mnist_available() -> bool:
 def dependencies(recipe_module: ModuleType, mnist: bool) -> list[Path]:
     """The grader's files a lesson's figures depend on, besides its solution."""
     files = [Path(recipe_module.__file__ or ""), _HERE / "_figure_worker.py", _HERE / "plot.py"]
+    from grader.course import active_root
+
     for name in getattr(recipe_module, "DEPENDS_ON", ()):
-        path = _ROOT / name
+        # a path from the course folder (course/<lesson>/...), else from the grader's (grader/...)
+        path = next((base / name for base in (active_root(), _ROOT) if (base / name).is_file()),
+                    _ROOT / name)
         if not path.is_file():
             raise SiteError(f"{recipe_module.__name__}.DEPENDS_ON names {name}, which is not a "
-                            "file: give its path from the repository root (grader/...)")
+                            "file: give its path from the course folder (course/...) or the "
+                            "grader's (grader/...)")
         files.append(path)
     if mnist:
         files.append(_ROOT / "grader" / "data" / "mnist.py")  # the grading split
@@ -168,7 +174,7 @@ def _fill_cache(
                 made.append((figure, None))
             else:
                 raise SiteError(
-                    f"grader/lessons/{job.stem}/figures.py did not make {figure.name}.png"
+                    f"course/{job.stem}/figures.py did not make {figure.name}.png"
                 )
         results[job.stem] = made
         for other in job.folder.parent.iterdir():  # drop figures of older solutions
@@ -187,7 +193,10 @@ def _run_worker(jobs: list[FigureJob], mnist: bool, cache: Path,
         {"stem": job.stem, "solution": str(job.solution), "out": str(job.folder)}
         for job in jobs
     ]
+    from grader.course import ENV_VAR, active_root
+
     env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env[ENV_VAR] = str(active_root())  # the worker makes the figures of this very course
     log = cache / "worker.log"
     command = [sys.executable, "-m", "grader.sitebuild._figure_worker", json.dumps(spec)]
     if mnist:

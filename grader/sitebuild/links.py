@@ -29,7 +29,7 @@ def check_links(pages: dict[str, str], files: set[str], sources: dict[str, str])
     """Fail on the first broken link of ``pages`` (name → HTML), naming the page's source.
 
     ``files`` are the other files of the site (static assets, figures); ``sources`` maps a page
-    to the file it was made from (``lesson2.html`` → ``course/lesson2.md``).
+    to the file it was made from (``lesson2.html`` → ``course/<lesson>/notes.md``).
     """
     scans = {}
     for name, text in pages.items():

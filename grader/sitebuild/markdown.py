@@ -2,7 +2,7 @@
 
 Notes may include code from the tested files instead of pasting it, with a line of its own::
 
-    <!-- include: exercises/lesson2_linear_regression.py#predict -->
+    <!-- include: exercises/lesson2_regression.py#predict -->
 
 (the whole file without ``#name``). A missing file or function fails the build naming the note.
 """

