@@ -19,7 +19,6 @@ from grader.errors import SetupError
 from grader.limits import DEFAULT_CALL_TIMEOUT_S, DEFAULT_TOTAL_TIMEOUT_S
 from grader.report.files import write_atomic
 from grader.runner import machine_capabilities
-from grader.workspace import find_root
 
 EXIT_OK = 0
 EXIT_WEAK = 1
@@ -27,13 +26,10 @@ EXIT_WEAK = 1
 
 def solution_of(lesson: Lesson) -> Path:
     """The lesson's reference solution, or a SetupError saying where it was looked for."""
-    root = find_root()
-    path = root / "solutions" / lesson.filename if root is not None else None
-    if path is None or not path.is_file():
-        path = lesson.solution_path  # the served course's (e.g. from --course DIR)
+    path = lesson.solution_path
     if not path.is_file():
-        raise SetupError(f"no solutions/{lesson.filename} here or above: run grade audit in the "
-                         "course folder, which holds the reference solutions")
+        raise SetupError(f"no {path}: grade audit mutates the reference solution; run it on the "
+                         "instructor's course folder (a student release has no solutions/)")
     return path
 
 
@@ -120,7 +116,7 @@ def _print_findings(console: Console, audit: LessonAudit, solution: Path) -> Non
             f"[yellow]{audit.lesson}: survived[/] {result.mutant.id} in "
             f"`{result.mutant.function}` (line {result.mutant.line}): "
             f"{escape(result.mutant.what)}; no check lost a point. Add or sharpen a check, or "
-            f"record it as equivalent in {audit.lesson}/audit.toml with the reason.",
+            f"record it as equivalent in course/{audit.lesson}/audit.toml with the reason.",
             soft_wrap=True)
         console.print(escape(result.mutant.diff(original, solution.name)), soft_wrap=True,
                       highlight=False)
@@ -131,8 +127,8 @@ def _print_findings(console: Console, audit: LessonAudit, solution: Path) -> Non
                 f"{escape(failure['check'])} (seed {failure['seed']}): "
                 f"{escape(str(failure['message'])[:300])}", soft_wrap=True)
     for stale in audit.stale:
-        console.print(f"{audit.lesson}: audit.toml records {stale}, which no mutant has any "
-                      "more: remove the line", soft_wrap=True)
+        console.print(f"{audit.lesson}: course/{audit.lesson}/audit.toml records {stale}, "
+                      "which no mutant has any more: remove the line", soft_wrap=True)
     if audit.margins:
         table = Table(title=f"{audit.lesson}: thresholds over {len(audit.seeds) + 1} runs of "
                       "the reference (tightest first)")
