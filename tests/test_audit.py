@@ -63,6 +63,12 @@ def test_weak_checks_flaky_checks_and_records_on_an_authors_course(tmp_path: Pat
     assert strong.returncode == 0, strong.stdout[-3000:] + strong.stderr[-2000:]
     audit = _lessons(report)["lesson1_first_steps"]
     assert audit["caught"] >= 5 and audit["survived"] == 0
+    # the site's instructor section shows the last audit
+    site = _grade("site", "--no-figures", "--out", str(tmp_path / "site"), cwd=course)
+    assert site.returncode == 0, site.stdout + site.stderr
+    page = (tmp_path / "site" / "lesson1.html").read_text()
+    assert 'id="audit"' in page and "a mutation score of <strong>100 %</strong>" in page
+    assert "scale_values" in page and "error / tolerance" in page  # a threshold's margin
 
     # A weak check: with factor 1, x * factor, x / factor and x alone all agree.
     checks = lesson / "checks.py"
@@ -117,3 +123,12 @@ def test_audit_says_what_is_missing_in_a_release(tmp_path: Path) -> None:
     run = _grade("audit", cwd=tmp_path / "students")
     assert run.returncode == 2
     assert "solutions" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_the_site_lists_each_lessons_known_equivalents(tmp_path: Path) -> None:
+    site = _grade("site", "--no-figures", "--out", str(tmp_path / "site"), cwd=REPO)
+    assert site.returncode == 0, site.stdout + site.stderr
+    for number in range(1, 11):
+        assert 'id="audit"' in (tmp_path / "site" / f"lesson{number}.html").read_text()
+    page = (tmp_path / "site" / "lesson2.html").read_text()
+    assert "fit-SwapCallName-49112375" in page and "b starts at 1 instead of 0" in page

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.audit import saved
 from grader.curriculum import Lesson
 from grader.sitebuild.code import highlight, stylesheet
 from grader.sitebuild.errors import SiteError
@@ -151,6 +152,7 @@ def _lesson_context(source: LessonSource, notes: RenderedNotes, figures: list[di
             for c in source.checks
         ],
         "points": f"{source.points:g}",
+        "audit": saved.site_context(lesson),
     }
 
 
