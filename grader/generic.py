@@ -89,6 +89,28 @@ def keras_model(learner: Any, name: str, *args: Any, seed: int, label: str | Non
         raise CheckFailed(f"{name}: {error}") from None
 
 
+def keras_compiled(learner: Any, name: str, *args: Any, seed: int, label: str | None = None,
+                   timeout: float | None = None, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+    """:func:`keras_model`, and how the model was compiled: ``{"compiled": bool, "loss": the
+    loss's class or name, "from_logits": bool or None}`` (read from the model's description,
+    as its layers are)."""
+    from grader.keras_models import ModelRejected, rebuild_model
+
+    description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout)
+    try:
+        model = rebuild_model(description)
+    except ModelRejected as error:
+        raise CheckFailed(f"{name}: {error}") from None
+    loss = description.get("loss") if type(description) is dict else None
+    loss = loss if type(loss) is dict else {}
+    flag = loss.get("from_logits")
+    if loss.get("kind") == "name" and flag is None:  # a loss by name: Keras reads probabilities
+        flag = False
+    return model, {"compiled": bool(type(description) is dict and description.get("compiled")),
+                   "loss": str(loss.get("name") or ""),
+                   "from_logits": flag if type(flag) is bool else None}
+
+
 def written_files(learner: Any, name: str, *args: Any, seed: int, folder_arg: str = "logdir",
                   label: str | None = None, timeout: float | None = None,
                   **kwargs: Any) -> tuple[Any, dict[str, bytes]]:

@@ -91,7 +91,7 @@ def test_the_page_has_the_steps_it_promises():
     commands = [s.text for s in steps if s.kind == "run"]
     files = [s.path for s in steps if s.kind == "file"]
     for wanted in ("grade new-course", "grade new-lesson", "grade check-course",
-                   "grade release", "grade lesson2", "grade batch", "grade site",
+                   "grade audit", "grade release", "grade lesson2", "grade batch", "grade site",
                    "grade notebooks", "grade gradescope"):
         assert any(c.startswith(wanted) for c in commands), wanted
     assert "solutions/lesson2_attention.py" in files
@@ -108,6 +108,12 @@ def test_an_instructor_follows_the_page(tmp_path):
     assert (student / "exercises" / "lesson2_attention.py").read_text() == \
         (course / "exercises" / "lesson2_attention.py").read_text()
     assert "0/6" in ran["grade lesson2"].stdout
+
+    # grade audit: the four recorded equivalents, nothing else survives, the seeds hold
+    audited = " ".join(ran["grade audit lesson2 --seeds 3"].stdout.split())
+    assert ": survived " not in audited and "3/3" in audited
+    report = json.loads((course / "build" / "audit" / "lesson2_attention.json").read_text())
+    assert (report["survived"], report["equivalent"]) == (0, 4) and report["caught"] >= 25
 
     # the batch: alice's solution full marks with the hidden check, bob's stub nothing
     book = sqlite3.connect(tmp_path / "gradebook" / "gradebook.db")
