@@ -248,43 +248,49 @@ def test_a_carriage_return_inside_a_cell_does_not_split_the_row() -> None:
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second copy of the grader package, as in a second clone of the repository."""
+    """A second copy of the grader package and the course, as in a second clone."""
     import shutil
 
     from grader.batch.versions import ENGINE
 
-    root = tmp_path_factory.mktemp("clone") / "grader"
-    shutil.copytree(ENGINE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    root = tmp_path_factory.mktemp("clone")
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ENGINE, root / "grader", ignore=ignore)
+    shutil.copytree(LESSON1.folder.parent, root / "course", ignore=ignore)
     return root
 
 
-def _versions(engine: Path) -> dict[str, str]:
+def _versions(root: Path) -> dict[str, str]:
     from grader.batch.versions import version_of
 
-    return {name: version_of(engine / "lessons" / name, engine)
+    return {name: version_of(root / "course" / name, root / "grader")
             for name in ("lesson1_warmup", "lesson2_linear_regression", "lesson8_make_art")}
 
 
 def test_a_clone_has_the_same_versions_as_the_installed_grader(clone: Path) -> None:
     from grader.batch.versions import ENGINE, grader_version
 
-    assert _versions(clone) == _versions(ENGINE)
-    assert _versions(ENGINE)["lesson1_warmup"] == grader_version(LESSON1)
+    assert _versions(clone) == {lesson.stem: grader_version(lesson) for lesson in map(
+        find_lesson, ("lesson1", "lesson2", "lesson8"))}
+    assert ENGINE.name == "grader"
 
 
 @pytest.mark.parametrize(("changed", "regraded"), [
-    ("lessons/lesson2_linear_regression/reference.py", {"lesson2_linear_regression"}),
-    ("lessons/lesson8_make_art/network.py", {"lesson8_make_art"}),
-    ("lessons/lesson8_make_art/a_new_helper.py", {"lesson8_make_art"}),
-    ("lessons/lesson1_warmup/checks.py", {"lesson1_warmup"}),
-    ("lessons/pytest.ini", "all"),
-    ("data/base_model.npz", "all"),
-    ("batch/worker.py", "all"),
-    ("batch/scheduling.py", "all"),
-    ("learner/sandbox.py", "all"),
-    ("gradescope/files/setup.sh", "all"),
-    ("a_new_module.py", "all"),
-    ("sitebuild/render.py", set()),  # the site builder grades nothing
+    ("course/lesson2_linear_regression/reference.py", {"lesson2_linear_regression"}),
+    ("course/lesson8_make_art/network.py", {"lesson8_make_art"}),
+    ("course/lesson8_make_art/a_new_helper.py", {"lesson8_make_art"}),
+    ("course/lesson1_warmup/checks.py", {"lesson1_warmup"}),
+    ("course/course.toml", "all"),
+    ("grader/pytest.ini", "all"),
+    ("grader/data/base_model.npz", "all"),
+    ("grader/batch/worker.py", "all"),
+    ("grader/batch/scheduling.py", "all"),
+    ("grader/learner/sandbox.py", "all"),
+    ("grader/gradescope/files/setup.sh", "all"),
+    ("grader/a_new_module.py", "all"),
+    ("grader/sitebuild/render.py", set()),  # the site builder grades nothing
+    ("course/lesson1_warmup/notes.md", set()),  # the notes grade nothing
+    ("course/lesson2_linear_regression/audit.toml", set()),  # nor does an audit record
 ])
 def test_changing_any_file_that_grades_changes_the_version(
         clone: Path, changed: str, regraded: set[str] | str) -> None:

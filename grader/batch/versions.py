@@ -29,8 +29,9 @@ ENGINE = Path(grader.__file__).resolve().parent
 #: Folders of the engine no grading reads: the static-site builder.
 NOT_GRADING = ("sitebuild",)
 #: A lesson's files that grade nothing: its notes (the site's and the notebooks' text; they do
-#: not travel to Dask workers or into a Gradescope zip either).
-NOT_VERDICT = ("notes.md",)
+#: not travel to Dask workers or into a Gradescope zip either) and its audit record (which
+#: mutants `grade audit` knows to be equivalent).
+NOT_VERDICT = ("notes.md", "audit.toml")
 
 
 def _kept(path: Path) -> bool:
