@@ -134,7 +134,8 @@ def twins(grade_l1) -> dict[str, dict[str, float]]:
 
 def test_the_honest_twins_score_as_expected(twins):
     assert sum(twins["stub"].values()) == 0
-    assert sum(twins["honest_counter.py"].values()) == 6  # the four counter checks
+    # the four counter checks (whether it is a tf.function is a 0-point reported fact)
+    assert sum(twins["honest_counter.py"].values()) == 5
     assert 0 < sum(twins["honest_wrong.py"].values()) < 16
 
 

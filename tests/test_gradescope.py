@@ -362,7 +362,7 @@ def test_without_namespaces_a_daemon_neither_forges_results_nor_reads_checks(
     detached daemon that waits for results.json to rewrite it, and a walk of the disk for the
     hidden checks raised in a visible test's message, earn exactly what the stub alone earns;
     the daemon is dead when run_autograder returns, and the results say what isolation held."""
-    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text()
+    stub = untouched_stub("lesson1_warmup.py").read_text()
     honest, _ = run_autograder(autograder, "stub-no-namespaces",
                                {"lesson1_warmup.py": stub.encode()}, namespaces=False)
     marker = Path(tempfile.gettempdir()) / f"grade-daemon-{os.getpid()}"

@@ -503,7 +503,7 @@ def test_batch_checks_under_a_system_path_never_reach_a_student(tmp_path, system
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = {s: json.loads((out / "students" / s / "results.json").read_text())
                for s in files}
-    assert results["reader"]["score"] == results["honest"]["score"] == 19
+    assert results["reader"]["score"] == results["honest"]["score"] == 18
     for path in (out / "students" / "reader").rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -64,7 +64,7 @@ def test_calibration_sections_are_folded_for_instructors(built, browser) -> None
             assert before.rstrip().endswith("<summary>"), (lesson.name, section)
     assert folded >= 5  # lessons 2 to 6 each have one
     context, page, problems = open_page(browser, (built / "lesson3.html").as_uri())
-    details = page.locator("details.instructors")
+    details = page.locator("details.instructors", has_text="Calibration")
     assert details.count() == 1
     body = details.locator("p").first
     assert not body.is_visible()  # closed: a learner reads past it

@@ -74,9 +74,9 @@ def test_a_file_without_regions_is_its_own_stub():
 
 
 def test_the_lesson1_stub_has_a_place_for_fibonacci_s_variable():
-    from tests.conftest import REPO
+    from tests.conftest import untouched_stub
 
-    stub = (REPO / "exercises" / "lesson1_warmup.py").read_text(encoding="utf-8")
+    stub = untouched_stub("lesson1_warmup.py").read_text(encoding="utf-8")
     before = stub[stub.index('raise NotImplementedError("make_counter")'):
                   stub.index("def fibonacci")]
     assert "# Module-level state or helpers for fibonacci" in before
