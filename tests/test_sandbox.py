@@ -404,7 +404,10 @@ def test_copies_of_the_checks_and_other_learners_folders_are_hidden(zygote, clas
     temporary.chmod(0o1777)
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     try:
-        hidden = HiddenChecks(HiddenChecks.from_dir(HIDDEN_SOURCE.parent).files)
+        # content of its own: a copy of the same checks made by an earlier test is reused
+        files = {name: data + f"\n# {temporary.name}\n".encode()
+                 for name, data in HiddenChecks.from_dir(HIDDEN_SOURCE.parent).files.items()}
+        hidden = HiddenChecks(files)
         hidden.checks(find_lesson("lesson1"))  # written out under the temporary folder
         copy = next(temporary.glob("grade-hidden-*"))
         copy.chmod(0o755)  # even were it world-readable
