@@ -315,3 +315,25 @@ def test_a_long_call_reports_progress(session_for):
     assert any(detail.startswith("step ") for detail in details)
     assert details[-1] == "epoch 2/2"
     assert [elapsed for _, elapsed, _ in seen] == sorted(elapsed for _, elapsed, _ in seen)
+
+
+def test_run_once_shares_one_call_its_failure_too_and_keys_on_arguments(session_for):
+    session = session_for("""
+        calls = []
+        def count(tag): calls.append(tag); return [len(calls)]
+        def fail_once(tag): calls.append(tag); raise RuntimeError(f"failed {len(calls)}")
+        def seen(): return list(calls)
+    """)
+
+    def once(name: str, *args, seed: int = 7):
+        return session.run_once("lesson1_warmup:call", label=f"{name}()", seed=seed,
+                                name=name, args=list(args))
+
+    first = once("count", "a")
+    first.append("changed by one check")
+    assert once("count", "a") == [1]  # shared, and not as another check changed its copy
+    assert once("count", "b") == [2] and once("count", "a", seed=8) == [3]
+    for _ in range(2):
+        with pytest.raises(LearnerRaised, match="failed 4"):
+            once("fail_once", "c")
+    assert call(session, "seen") == ["a", "b", "a", "c"]

@@ -13,6 +13,7 @@ from grader.graphs import GraphError, op_types
 from grader.learner.explain import advice_for
 from grader.learner.failures import LearnerFailure, LearnerRaised
 from grader.learner.wire import Array
+from grader.pytest_plugin import seed_for
 
 PROBES = "lesson1_warmup"
 INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
@@ -40,11 +41,23 @@ def fibonacci_reference(n: int) -> np.ndarray:
     return np.array(numbers, dtype=np.int64)
 
 
-def _counter(learner, seed: int, calls: int, counters: int = 1, trace: bool = False) -> dict:
-    return learner.run(
-        f"{PROBES}:counter", label="make_counter()", seed=seed, calls=calls, counters=counters,
-        trace=trace,
+def _counter(learner, calls: int, counters: int = 1, trace: bool = False) -> dict:
+    """What the counters did: one run per grading for each ``calls, counters, trace``, shared
+    by the checks that judge it (the counter's first three calls, its type and its graph)."""
+    return learner.run_once(
+        f"{PROBES}:counter", label="make_counter()", seed=seed_for(f"{PROBES}::counter"),
+        calls=calls, counters=counters, trace=trace,
     )
+
+
+def _raise_learners(description: dict, key: str) -> None:
+    """Raise the learner's exception that the probe described under ``key``, if any: as if the
+    call had raised it here (the probe caught it so that the other checks of the same run are
+    judged on what did work)."""
+    error = description.get(key)
+    if error is not None:
+        error = error if type(error) is dict else {}
+        raise LearnerRaised(str(error.get("where") or "make_counter()"), error)
 
 
 def _graph_ops(description: dict, label: str) -> set[str]:
@@ -59,6 +72,7 @@ def _graph_ops(description: dict, label: str) -> set[str]:
 
 
 def _counter_values(description: dict) -> list[int]:
+    _raise_learners(description, "call_error")
     values = []
     for value in description["values"]:
         label = "each call of the counter"
@@ -109,7 +123,7 @@ def _same(value: object, array: np.ndarray) -> bool:
     grades="make_counter",
 )
 def test_counter_counts(learner, seed):
-    description = _counter(learner, seed, calls=3)
+    description = _counter(learner, calls=3, trace=True)
     if not description["callable"]:
         fail(f"make_counter() should return a function, got a {description['kind']}")
     values = _counter_values(description)
@@ -132,7 +146,7 @@ def test_counter_counts(learner, seed):
     reported="whether make_counter() returned a tf.function",
 )
 def test_counter_is_tf_function(learner, seed):
-    description = _counter(learner, seed, calls=0)
+    description = _counter(learner, calls=3, trace=True)
     if not description["is_tf_function"]:
         got = ("a plain Python function" if description["kind"] in ("function", "method")
                else f"a {description['kind']} that is not a tf.function")
@@ -152,9 +166,10 @@ def test_counter_is_tf_function(learner, seed):
 def test_counter_graph_updates_variable(learner, seed):
     # Judged on the graph the counter's code gives when traced, by the learner's @tf.function
     # or, when that is missing, by the grader's: the missing decorator is the previous check's.
-    description = _counter(learner, seed, calls=0, trace=True)
+    description = _counter(learner, calls=3, trace=True)
     if not description["callable"]:
         fail(f"make_counter() should return a function, got a {description['kind']}")
+    _raise_learners(description, "trace_error")
     ops = _graph_ops(description, "the counter's graph")
     if not ops & VARIABLE_OPS:
         fail("the counter's graph uses no tf.Variable: keep the count in a tf.Variable")
@@ -175,7 +190,9 @@ def test_counter_graph_updates_variable(learner, seed):
 def test_counters_are_independent(learner, seed):
     # Judged on independence only: two counters called in turn must each return what it would
     # alone. What one counter returns (1, 2, 3 or not) is the first check's business.
-    description = _counter(learner, seed, calls=4, counters=2)
+    description = _counter(learner, calls=4, counters=2)
+    if not description["callable"]:
+        fail(f"make_counter() should return a function, got a {description['kind']}")
     values = _counter_values(description)
     if values[0::2] == values[1::2]:
         return
@@ -323,10 +340,17 @@ def test_fibonacci_large(learner, seed):
     expect_close(array, expected, label=f"fibonacci({LARGEST_N})")
 
 
-def _traced_fibonacci(learner, seed: int, sizes: list[int], eager: bool = False) -> dict:
+TRACED_SIZES = [10, 12]
+
+
+def _traced_fibonacci(learner) -> dict:
+    """fibonacci wrapped in one tf.function and called for each of TRACED_SIZES, each call
+    beside a direct one: run once per grading, shared by the two checks of tracing."""
+    sizes = TRACED_SIZES
     try:
-        return learner.run(f"{PROBES}:traced_fibonacci", seed=seed, sizes=sizes, eager=eager,
-                           label=f"tf.function(fibonacci)({sizes[0]})")
+        return learner.run_once(f"{PROBES}:traced_fibonacci",
+                                seed=seed_for(f"{PROBES}::traced_fibonacci"), sizes=sizes,
+                                eager=True, label=f"tf.function(fibonacci)({sizes[0]})")
     except LearnerRaised as error:
         own_error = error.type == "ValueError" and not advice_for(error.type, error.detail)
         if own_error and error.where.startswith("tf.function("):
@@ -351,8 +375,8 @@ def test_fibonacci_traced(learner, seed):
     # Judged against the reference numbers, or else against what fibonacci(n) returns when
     # called directly: a mistake made either way (wrong dtype, shape or numbers) is judged by
     # the other checks; this one is about what tracing changes.
-    sizes = [10, 12]
-    description = _traced_fibonacci(learner, seed, sizes, eager=True)
+    sizes = TRACED_SIZES
+    description = _traced_fibonacci(learner)
     values, eager_values = description["values"], description["eager"]
     for n, value, eager in zip(sizes, values, eager_values, strict=True):
         label = f"tf.function(fibonacci)({n})"
@@ -379,7 +403,7 @@ def test_fibonacci_traced(learner, seed):
     grades="fibonacci",
 )
 def test_fibonacci_graph_computes(learner, seed):
-    description = _traced_fibonacci(learner, seed, [10])
+    description = _traced_fibonacci(learner)
     ops = _graph_ops(description, "the graph that tf.function traced from fibonacci")
     if not ops & ARITHMETIC_OPS:
         fail(

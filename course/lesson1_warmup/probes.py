@@ -8,7 +8,7 @@ from typing import Any
 import tensorflow as tf
 
 from grader.learner.graph_export import serialized_graph
-from grader.learner.worker import current_label
+from grader.learner.worker import current_label, describe_exception
 
 _TF_FUNCTION = tf.types.experimental.PolymorphicFunction
 
@@ -37,7 +37,8 @@ def counter(
     module: ModuleType, calls: int, counters: int = 1, trace: bool = False
 ) -> dict[str, Any]:
     """Make ``counters`` counters and call them in turn; with ``trace``, describe the graph
-    of the first one.
+    of the first one. An exception of the calls (``call_error``) or of the tracing
+    (``trace_error``) is described for the checks that judge each, not raised.
 
     A counter that returns its variable itself is seen with the value it had at each call.
     """
@@ -51,15 +52,21 @@ def counter(
         "kind": type(first).__name__,
         "values": [],
     }
-    for index in range(calls):
-        current_label("calling the counter that make_counter() returned")
-        description["values"].append(_snapshot(made[index % counters]()))
+    try:
+        for index in range(calls if callable(first) else 0):  # "not a function": judged outside
+            current_label("calling the counter that make_counter() returned")
+            description["values"].append(_snapshot(made[index % counters]()))
+    except Exception as exc:  # the calls' checks report it; the type and the graph are judged
+        description["call_error"] = describe_exception(exc)
     if trace and callable(first):
         # A plain Python counter is traced here as tf.function would trace it, so that what
         # its graph would hold is judged apart from the missing @tf.function.
         current_label("tracing the counter that make_counter() returned")
-        concrete = (function or tf.function(first)).get_concrete_function()
-        description["graph"] = serialized_graph(concrete.graph)
+        try:
+            concrete = (function or tf.function(first)).get_concrete_function()
+            description["graph"] = serialized_graph(concrete.graph)
+        except Exception as exc:  # the graph's check reports it; the others judge the calls
+            description["trace_error"] = describe_exception(exc)
     return description
 
 

@@ -9,7 +9,10 @@ process. An import that fails is remembered: every later call fails with the sam
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
+import hashlib
+import json
 import math
 import os
 import re
@@ -104,6 +107,7 @@ class LearnerSession:
         # The running check's id, and (when a list) every probe answer, for `grade check-course`.
         self.current_check = ""
         self.replies: list[tuple[str, str, Any]] | None = None
+        self._answers: dict[tuple, tuple[bool, Any]] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -141,6 +145,28 @@ class LearnerSession:
         if self.replies is not None:
             self.replies.append((self.current_check, probe, value))
         return value
+
+    def run_once(
+        self, probe: str, *, label: str, seed: int, timeout: float | None = None, **kwargs: Any
+    ) -> Any:
+        """:meth:`run`, answered once per session for the same probe, seed, arguments and
+        substituted functions: the checks that judge one call share it (its failure too,
+        raised again for each), so the learner's code runs once per grading. Take ``seed``
+        from the call (``seed_for("<stem>::<what>")``), not from the check, or nothing is
+        shared."""
+        key = (probe, seed, self.substitutes, _digest(wire.to_wire(kwargs)))
+        if key not in self._answers:
+            try:
+                self._answers[key] = (True, self.run(probe, label=label, seed=seed,
+                                                     timeout=timeout, **kwargs))
+            except LearnerFailure as failure:
+                self._answers[key] = (False, failure)
+        ok, answer = self._answers[key]
+        if not ok:
+            # without its old traceback: each raise would add to it, and pytest's report of
+            # the failure grows with every check that shares it
+            raise answer.with_traceback(None)
+        return copy.deepcopy(answer)  # a check that edits its answer changes no other check's
 
     def close(self) -> None:
         """Stop the learner process and delete its folder."""
@@ -361,6 +387,11 @@ def displayable(text: str, *, printed: bool = False) -> str:
     if printed:
         text = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def _digest(data: Any) -> str:
+    """A digest of wire data (arguments of a call), for :meth:`LearnerSession.run_once`."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def _resident_bytes(pid: int) -> int:

@@ -53,7 +53,9 @@ def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
     return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
 
 
-def _describe_exception(exc: BaseException) -> dict[str, Any]:
+def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """What the trusted side needs to know of ``exc`` (a probe that catches a learner's
+    exception to report it for one check only sends this; see ``LearnerRaised``)."""
     frames = _learner_frames(exc)
     text = "".join(traceback.format_list(frames))
     line = frames[-1].lineno if frames else None
@@ -137,7 +139,7 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
             return {"ok": True, "value": wire.to_wire(to_plain(value))}
         return {"ok": False, "error": {"type": "ProtocolError", "message": f"bad op {op!r}"}}
     except BaseException as exc:  # KeyboardInterrupt and SystemExit from learner code too
-        return {"ok": False, "error": _describe_exception(exc)}
+        return {"ok": False, "error": describe_exception(exc)}
     finally:
         _flush_output()
 
