@@ -121,12 +121,13 @@ def _arrays(batch: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
-            what: str) -> list[dict[str, Any]]:
+            what: str, cap: int) -> list[dict[str, Any]]:
     """Each pass as {"batches": [[example indices]...], "more": bool}, after checking that every
     batch holds images that were given, each with its own label. Judged on the batches alone,
-    whatever the object that yielded them (its type is only reported)."""
+    whatever the object that yielded them (its type is only reported). ``cap``: the
+    max_batches the probe was given; a batch beyond it says the pass goes on ("more")."""
     passes = description.get("passes")
-    if description.get("iterable") is False:
+    if "passes" not in description:
         fail(f"{what} returned {_kind(description)}, which cannot be iterated: return a "
              "tf.data.Dataset of (images, labels) batches, "
              "tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)")
@@ -139,7 +140,7 @@ def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
     found = []
     for number, one_pass in enumerate(passes, start=1):
         batches = []
-        for count, batch in enumerate(one_pass["batches"], start=1):
+        for count, batch in enumerate(one_pass["batches"][:cap], start=1):
             where = f"batch {count} of pass {number} over {what}"
             x, y = _arrays(batch, where)
             ids = [index.get(row.tobytes(), -1) for row in x]
@@ -151,7 +152,7 @@ def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
                      "labels were shuffled apart. Shuffle the pairs together: "
                      "from_tensor_slices((images, labels)).shuffle(...)")
             batches.append(ids)
-        found.append({"batches": batches, "more": one_pass.get("more") is True})
+        found.append({"batches": batches, "more": len(one_pass["batches"]) > cap})
     return found
 
 
@@ -200,7 +201,7 @@ def test_dataset_of_batches(learner, rng, seed):
     what = _call(40, 8)
     (description,) = _datasets(learner, seed, images, labels, 8, [int(rng.integers(1000))],
                                passes=1, max_batches=_cap(40, 8))
-    _passes(description, images, labels, what)
+    _passes(description, images, labels, what, _cap(40, 8))
 
 
 @check(
@@ -238,7 +239,7 @@ def test_dataset_every_example_once(learner, rng, seed):
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=2,
                                max_batches=_cap(n, batch_size))
-    passes = _passes(description, images, labels, what)
+    passes = _passes(description, images, labels, what, _cap(n, batch_size))
     _expect_one_epoch(passes, what, n, batch_size)
     _expect_new_passes(passes, what)
     for number, one_pass in enumerate(passes, start=1):
@@ -267,7 +268,7 @@ def test_dataset_batch_sizes(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
-    (one_pass,) = _passes(description, images, labels, what)
+    (one_pass,) = _passes(description, images, labels, what, _cap(n, batch_size))
     expected = [batch_size] * (n // batch_size) + [n % batch_size]
     sizes = [len(batch) for batch in one_pass["batches"]][:len(expected)]
     if sorted(sizes) == sorted(expected):  # where the smaller batch comes is the shuffle's check
@@ -296,7 +297,7 @@ def test_dataset_is_shuffled(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
-    (one_pass,) = _passes(description, images, labels, what)
+    (one_pass,) = _passes(description, images, labels, what, _cap(n, batch_size))
     order = np.array(_order(one_pass, n))
     if len(order) < 2 or np.array_equal(order, np.arange(len(order))):
         fail(f"{what}: {NOT_SHUFFLED}")
@@ -323,9 +324,10 @@ def test_dataset_order_follows_seed(learner, rng, seed):
     n, batch_size = 48, 8
     images, labels = _examples(rng, n)
     first, second = (int(s) for s in rng.choice(1000, 2, replace=False))
+    cap = _cap(n, batch_size)
     found = _datasets(learner, seed, images, labels, batch_size, [first, first, second],
-                      passes=2, max_batches=_cap(n, batch_size))
-    orders = [[_order(p, n) for p in _passes(d, images, labels, _call(n, batch_size, s))]
+                      passes=2, max_batches=cap)
+    orders = [[_order(p, n) for p in _passes(d, images, labels, _call(n, batch_size, s), cap)]
               for d, s in zip(found, (first, first, second), strict=True)]
     if orders[0][0] == list(range(n)):
         fail(f"{_call(n, batch_size, first)}: {NOT_SHUFFLED}")
@@ -352,7 +354,7 @@ def test_dataset_reshuffles_each_epoch(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=2, max_batches=_cap(n, batch_size))
-    passes = _passes(description, images, labels, what)
+    passes = _passes(description, images, labels, what, _cap(n, batch_size))
     first, second = (_order(p, n) for p in passes)
     if first == list(range(n)):
         fail(f"{what}: {NOT_SHUFFLED}")

@@ -50,31 +50,31 @@ def _element(value: Any) -> Any:
 
 def _passes(dataset: Iterable[Any], passes: int, max_batches: int) -> list[dict[str, Any]]:
     """Iterate ``dataset`` ``passes`` times (each ``for`` is one epoch), whatever its type; at
-    most ``max_batches`` batches each, so an endless iterable still returns. Each batch goes
-    back as its raw data, [images, labels]; an element that is not a pair as its type."""
+    most ``max_batches`` batches and one more each (that there is more is then data too), so an
+    endless iterable still returns. Each batch goes back as its raw data, [images, labels]; an
+    element that is not a pair as its type."""
     found = []
     for _ in range(passes):
-        batches, more = [], False
+        batches: list[Any] = []
         for count, element in enumerate(dataset):
-            if count == max_batches:
-                more = True
-                break
             if type(element) in (tuple, list) and len(element) == 2:
                 batches.append([_element(element[0]), _element(element[1])])
             else:
                 batches.append({"type": type_name(element)})
-        found.append({"batches": batches, "more": more})
+            if count == max_batches:
+                break
+        found.append({"batches": batches})
     return found
 
 
 def _describe(dataset: Any, passes: int, max_batches: int) -> dict[str, Any]:
     """The batches of ``passes`` passes over what make_dataset returned (the checks judge
-    them, whatever the object), and its type. ``is_dataset`` is reported, never verified: the
-    checks that read it are worth no points."""
+    them, whatever the object; no passes: it cannot be iterated), and its type.
+    ``is_dataset`` is reported, never verified: the check that reads it is worth no points."""
     found = {"type": type_name(dataset), "is_dataset": isinstance(dataset, tf.data.Dataset)}
     if not isinstance(dataset, Iterable):
-        return {**found, "iterable": False}
-    return {**found, "iterable": True, "passes": _passes(dataset, passes, max_batches)}
+        return found
+    return {**found, "passes": _passes(dataset, passes, max_batches)}
 
 
 def datasets(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_size: int,

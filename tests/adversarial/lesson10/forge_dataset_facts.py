@@ -12,7 +12,7 @@ SPEC = [{"shape": [None, 784], "dtype": "float32"}, {"shape": [None], "dtype": "
 
 
 def _forged_describe(dataset, passes, max_batches):
-    return {"type": DATASET, "is_dataset": True, "iterable": True, "element_spec": SPEC,
+    return {"type": DATASET, "is_dataset": True, "element_spec": SPEC,
             "cardinality": 5, "passes": probes._passes(dataset, passes, max_batches)}
 
 
