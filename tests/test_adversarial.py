@@ -463,3 +463,38 @@ def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade):
     assert honest["distributed_uses_both_replicas"] == honest[
         "distributed_variables_in_sync"] == 0
     assert forged == honest
+
+
+#: What each honest non-Dataset make_dataset earns, check by check: every point its batches
+#: show, none for what only a tf.data.Dataset has (a graph with a prefetch) or only the learner
+#: process can say (that it is one). A list yields the same order every pass; a generator
+#: yields nothing on its second.
+ITERABLE_POINTS = {
+    "honest_list_of_batches.py": {
+        "dataset_of_batches": 2, "dataset_is_tf_data": 0, "dataset_every_example_once": 2,
+        "dataset_batch_sizes": 1, "dataset_is_shuffled": 2, "dataset_order_follows_seed": 2,
+        "dataset_reshuffles_each_epoch": 0, "dataset_prefetches": 0},
+    "honest_generator_of_batches.py": {
+        "dataset_of_batches": 2, "dataset_is_tf_data": 0, "dataset_every_example_once": 0,
+        "dataset_batch_sizes": 1, "dataset_is_shuffled": 2, "dataset_order_follows_seed": 2,
+        "dataset_reshuffles_each_epoch": 0, "dataset_prefetches": 0},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack, twin", [
+    ("forge_dataset_facts.py", "honest_list_of_batches.py"),
+    ("forge_dataset_facts_generator.py", "honest_generator_of_batches.py"),
+])
+def test_forged_dataset_facts_earn_nothing_over_the_same_batches(grade, attack, twin):
+    """Lesson 10 (issue 17 §3): a make_dataset that returns a Python list or generator of the
+    right batches, its probe rewritten to report a tf.data.Dataset with the right element_spec,
+    earns what the same batches earn honestly: the data checks judge the batches, whatever
+    object yields them, and that it is a tf.data.Dataset earns no point."""
+    def points(name: str) -> dict[str, float]:
+        results = grade("lesson10", ATTACKS / "lesson10" / name, isolate=True, call_timeout=60)
+        return {c.id: c.points for c in results.checks}
+
+    honest, forged = points(twin), points(attack)
+    assert {k: v for k, v in honest.items() if k.startswith("dataset_")} == ITERABLE_POINTS[twin]
+    assert forged == honest

@@ -210,7 +210,7 @@ def test_the_lesson_probes_report_no_undeclared_fact():
     known = {
         "lesson1": ["make_counter() returned a tf.function", "was a tf.Tensor"],
         "lesson9": ["returned a keras.callbacks.TensorBoard"],
-        "lesson10": ["the devices of"],
+        "lesson10": ["returned a tf.data.Dataset", "the devices of"],
     }
     for lesson in LESSONS:
         facts = " | ".join(reported.facts(lesson))

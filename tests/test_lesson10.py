@@ -16,6 +16,7 @@ from grader.check import CheckFailed
 from grader.curriculum import find_lesson, lessons
 from grader.graphs import _graph_def_class, node_inputs
 from grader.learner.session import LearnerSession
+from grader.learner.wire import Array
 from grader.runner import machine_capabilities
 from tests.conftest import REPO, untouched_stub
 
@@ -115,6 +116,72 @@ def test_the_pipeline_chain_is_read_from_the_output_back():
     single = checks._dataset_chain(node_inputs(_graph("TensorSliceDataset")))
     assert single == ["TensorSliceDataset"]
 
+
+
+def _description(batches: list, *, passes: int = 1, **reported) -> dict:
+    """A probe's description of make_dataset's result as the wire delivers it: the batches'
+    arrays, and whatever facts the learner process reports beside them."""
+    plain = [[Array("ndarray", x), Array("ndarray", y)] for x, y in batches]
+    return {"type": "list", **reported, "passes": [{"batches": plain}] * passes}
+
+
+def _pipeline_data(n: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    return checks._examples(np.random.default_rng(0), n)
+
+
+def test_the_batches_are_judged_whatever_object_yields_them():
+    """Issue 17 §3: the right batches pass whatever the reported type; a reported
+    tf.data.Dataset with a reported element_spec of batches does not make single images pass."""
+    images, labels = _pipeline_data()
+    batches = [(images[i:i + 4], labels[i:i + 4]) for i in (8, 0, 4)]
+    found = checks._passes(_description(batches, is_dataset=False), images, labels, "it", 3)
+    assert found == [{"batches": [[8, 9, 10, 11], [0, 1, 2, 3], [4, 5, 6, 7]], "more": False}]
+    spec = [{"shape": [None, 784], "dtype": "float32"}, {"shape": [None], "dtype": "int64"}]
+    forged = _description([(images[0], labels[:1])], is_dataset=True, element_spec=spec)
+    with pytest.raises(CheckFailed, match=r"single image.*\.batch\(batch_size\)"):
+        checks._passes(forged, images, labels, "it", 3)
+
+
+@pytest.mark.parametrize("batch, message", [
+    ((np.zeros((4, 28, 28), np.float32), np.zeros(4, np.int64)), r"\(4, 28, 28\) float32"),
+    ((np.zeros((4, 784), np.float64), np.zeros(4, np.int64)), r"\(4, 784\) float64"),
+    ((np.zeros((4, 784), np.float32), np.zeros(4, np.float32)), r"labels.*\(4,\) float32"),
+    ((np.zeros((4, 784), np.float32), np.zeros((4, 10), np.int64)), r"labels.*\(4, 10\)"),
+])
+def test_the_shapes_and_dtypes_of_batches_are_read_from_their_arrays(batch, message):
+    images, labels = _pipeline_data()
+    with pytest.raises(CheckFailed, match=message):
+        checks._passes(_description([batch], is_dataset=True), images, labels, "it", 3)
+
+
+def test_an_iterable_that_runs_once_cannot_pass_for_two_epochs():
+    """A generator yields its epoch once and nothing after: the second pass is named, not
+    taken for an epoch in another order."""
+    images, labels = _pipeline_data()
+    passes = checks._passes(_description([(images, labels)]), images, labels, "it", 3)
+    checks._expect_new_passes([*passes, *passes], "it")
+    with pytest.raises(CheckFailed, match=r"pass 2 over it yields nothing.*only once"):
+        checks._expect_new_passes([*passes, {"batches": [], "more": False}], "it")
+
+
+def test_something_that_cannot_be_iterated_is_named():
+    images, labels = _pipeline_data()
+    with pytest.raises(CheckFailed, match="returned a NoneType, which cannot be iterated"):
+        checks._passes({"type": "NoneType", "is_dataset": False}, images, labels, "it", 3)
+
+
+def test_a_pass_goes_on_when_a_batch_comes_beyond_the_cap():
+    """That a pass does not end is read from the batches: one more than the probe was asked
+    for (not from a flag the learner process sets)."""
+    images, labels = _pipeline_data()
+    batches = [(images[i:i + 4], labels[i:i + 4]) for i in (0, 4, 8)]
+    (ended,) = checks._passes(_description(batches), images, labels, "it", 3)
+    (endless,) = checks._passes(_description([*batches, batches[0]]), images, labels, "it", 3)
+    assert (ended["more"], endless["more"]) == (False, True)
+    assert endless["batches"] == ended["batches"]
+    with pytest.raises(CheckFailed, match=r"never ends.*Leave out \.repeat\(\)"):
+        checks._expect_one_epoch([endless], "it", 12, 4)
+    checks._expect_one_epoch([ended], "it", 12, 4)
 
 @pytest.mark.slow
 def test_grade_batch_grades_a_lesson10_submission(tmp_path):

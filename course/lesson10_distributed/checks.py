@@ -6,12 +6,14 @@ Checks for ``exercises/lesson10_distributed.py``: ``make_dataset`` (a tf.data pi
 The learner process of this lesson has two logical devices (``LOGICAL_DEVICES``), made before
 TensorFlow runs its first op, so that MirroredStrategy really runs two replicas on one CPU.
 Every verdict is computed here: which example each batch holds is found by matching the images
-the dataset yielded against the images sent (every image is different); which transformations
+the dataset yielded against the images sent (every image is different), and the batches'
+shapes and dtypes are read from their arrays, whatever object yielded them; which transformations
 the pipeline chains is read from its serialized graph (:mod:`grader.graphs`); the training result
 is compared with this process's own float64 gradient descent on the same global batches; that
 two replicas ran, each on its share of the batch, and stayed in sync, is read from the gradients
-each replica computed, compared with this process's own. Where the variables live (one copy per
-device) only the learner process can report: that fact is declared (``reported=``).
+each replica computed, compared with this process's own. Whether make_dataset returned a
+tf.data.Dataset, and where the variables live (one copy per device), only the learner process
+can report: those facts are declared (``reported=``) by checks worth no points.
 """
 
 from __future__ import annotations
@@ -79,54 +81,6 @@ def _datasets(learner, seed: int, images: np.ndarray, labels: np.ndarray, batch_
     return found
 
 
-def _expect_dataset(description: dict[str, Any], what: str) -> None:
-    if description.get("is_dataset") is not True:
-        fail(f"{what} returned {description.get('type')!s:.100}, not a tf.data.Dataset: build "
-             "it with tf.data.Dataset.from_tensor_slices((images, labels)) and return the "
-             "dataset itself (not a list of batches, not an iterator)")
-
-
-def _expect_spec(description: dict[str, Any], what: str) -> None:
-    spec = description.get("element_spec")
-    if type(spec) is not list or len(spec) != 2 or any(type(s) is not dict for s in spec):
-        fail(f"{what} yields {_spec_text(spec)}, not (images, labels) pairs: make it from "
-             "tf.data.Dataset.from_tensor_slices((images, labels)), a tuple of the two")
-    image_spec, label_spec = spec
-    if image_spec.get("dtype") != "float32" or _tail(image_spec) != [PIXELS]:
-        fail(f"{what}: the images of a batch should be float32 of shape (batch, 784), the "
-             f"dataset says {_spec_text(image_spec)} (keep the images as they are: no cast, "
-             "no reshape)")
-    if label_spec.get("dtype") not in LABEL_DTYPES or _tail(label_spec) != []:
-        fail(f"{what}: the labels of a batch should be integers of shape (batch,), the "
-             f"dataset says {_spec_text(label_spec)}")
-    if _rank(image_spec) != 2:
-        fail(f"{what}: its elements are single images, shape {_spec_text(image_spec)}, not "
-             "batches: add .batch(batch_size)")
-
-
-def _rank(spec: dict[str, Any]) -> int | None:
-    shape = spec.get("shape")
-    return len(shape) if type(shape) is list else None
-
-
-def _tail(spec: dict[str, Any]) -> list[Any] | None:
-    shape = spec.get("shape")
-    return shape[1:] if type(shape) is list and shape else ([] if shape == [] else None)
-
-
-def _spec_text(spec: Any) -> str:
-    if type(spec) is dict and "dtype" in spec:
-        shape = spec.get("shape")
-        dims = "unknown" if shape is None else "(" + ", ".join(
-            "None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-        return f"{dims} {spec['dtype']}"
-    if type(spec) is list:
-        return "(" + ", ".join(_spec_text(part) for part in spec) + ")"
-    if type(spec) is dict and "type" in spec:
-        return f"a {spec['type']}"
-    return "something else"
-
-
 def _cap(n: int, batch_size: int) -> int:
     """Batches read per pass: one epoch and two more, so an endless dataset still stops (and
     an endless one of 1,000 big batches does not fill the learner's memory)."""
@@ -137,30 +91,58 @@ def _index(images: np.ndarray) -> dict[bytes, int]:
     return {row.tobytes(): i for i, row in enumerate(images)}
 
 
+def _kind(description: dict[str, Any]) -> str:
+    """What make_dataset returned, as its type's name (reported: for messages only)."""
+    return f"a {str(description.get('type'))[:100]}"
+
+
+def _arrays(batch: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of one batch, their kinds, dtypes and shapes checked here on the
+    arrays themselves (what a tf.data element_spec would say, read from the data)."""
+    if type(batch) is not list or len(batch) != 2:
+        got = f"a {str(batch.get('type'))[:100]}" if type(batch) is dict else describe(batch)
+        fail(f"{where} is {got}, not an (images, labels) pair: make the dataset from "
+             "tf.data.Dataset.from_tensor_slices((images, labels)), a tuple of the two")
+    x, y = batch
+    if not isinstance(x, Array) or x.kind != "ndarray":
+        fail(f"the images of {where} are {describe(x)}, not a tensor of shape (batch, 784)")
+    if not isinstance(y, Array) or y.kind != "ndarray":
+        fail(f"the labels of {where} are {describe(y)}, not a tensor of shape (batch,)")
+    if x.shape == (PIXELS,):
+        fail(f"{where} is a single image, shape (784,), and its label, not a batch: add "
+             ".batch(batch_size)")
+    if x.dtype != "float32" or len(x.shape) != 2 or x.shape[1] != PIXELS:
+        fail(f"the images of {where} should be float32 of shape (batch, 784), got {x.shape} "
+             f"{x.dtype} (keep the images as they are: no cast, no reshape)")
+    if y.dtype not in LABEL_DTYPES or y.shape != (x.shape[0],):
+        fail(f"the labels of {where} should be integers of shape ({x.shape[0]},), got "
+             f"{y.shape} {y.dtype}")
+    return x.array, y.array
+
+
 def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
-            what: str) -> list[dict[str, Any]]:
+            what: str, cap: int) -> list[dict[str, Any]]:
     """Each pass as {"batches": [[example indices]...], "more": bool}, after checking that every
-    batch holds images that were given, each with its own label."""
-    _expect_dataset(description, what)
-    _expect_spec(description, what)
-    index = _index(images)
+    batch holds images that were given, each with its own label. Judged on the batches alone,
+    whatever the object that yielded them (its type is only reported). ``cap``: the
+    max_batches the probe was given; a batch beyond it says the pass goes on ("more")."""
     passes = description.get("passes")
-    if type(passes) is not list:
+    if "passes" not in description:
+        fail(f"{what} returned {_kind(description)}, which cannot be iterated: return a "
+             "tf.data.Dataset of (images, labels) batches, "
+             "tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)")
+    if type(passes) is not list or any(
+            type(p) is not dict or type(p.get("batches")) is not list for p in passes):
         fail(f"the grader could not iterate over {what}")
+    if passes and not passes[0]["batches"]:
+        fail(f"{what} yields no batch at all: one pass over it should hold every example")
+    index = _index(images)
     found = []
     for number, one_pass in enumerate(passes, start=1):
         batches = []
-        for count, batch in enumerate(one_pass["batches"], start=1):
+        for count, batch in enumerate(one_pass["batches"][:cap], start=1):
             where = f"batch {count} of pass {number} over {what}"
-            if type(batch) is not list or len(batch) != 2:
-                fail(f"{where} is {describe(batch)}, not an (images, labels) pair")
-            x = expect_array(batch[0], label=f"the images of {where}", kinds=("ndarray",),
-                             dtype="float32")
-            y = expect_array(batch[1], label=f"the labels of {where}", kinds=("ndarray",),
-                             dtype=LABEL_DTYPES)
-            if x.ndim != 2 or x.shape[1] != PIXELS or y.shape != (x.shape[0],):
-                fail(f"{where} holds images of shape {x.shape} and labels of shape {y.shape}; "
-                     "expected (k, 784) and (k,)")
+            x, y = _arrays(batch, where)
             ids = [index.get(row.tobytes(), -1) for row in x]
             if -1 in ids:
                 fail(f"{where} holds images that are not among the images given: pass them "
@@ -170,7 +152,7 @@ def _passes(description: dict[str, Any], images: np.ndarray, labels: np.ndarray,
                      "labels were shuffled apart. Shuffle the pairs together: "
                      "from_tensor_slices((images, labels)).shuffle(...)")
             batches.append(ids)
-        found.append({"batches": batches, "more": bool(one_pass.get("more"))})
+        found.append({"batches": batches, "more": len(one_pass["batches"]) > cap})
     return found
 
 
@@ -179,12 +161,22 @@ def _order(one_pass: dict[str, Any], n: int | None = None) -> list[int]:
     return [i for batch in one_pass["batches"] for i in batch][:n]
 
 
-def _expect_one_epoch(description: dict[str, Any], passes: list[dict[str, Any]], what: str,
-                      n: int, batch_size: int) -> None:
+def _expect_one_epoch(passes: list[dict[str, Any]], what: str, n: int,
+                      batch_size: int) -> None:
     """Fail, naming .repeat(), when a pass over the dataset does not end after one epoch."""
-    if description.get("cardinality") == -1 or any(p["more"] for p in passes):
+    if any(p["more"] for p in passes):
         fail(f"{what} never ends: one pass over it should be one epoch ({-(-n // batch_size)} "
              "batches). Leave out .repeat(): whoever trains repeats the dataset")
+
+
+def _expect_new_passes(passes: list[dict[str, Any]], what: str) -> None:
+    """Fail when a pass after the first yields nothing: an iterable that runs only once."""
+    for number, one_pass in enumerate(passes[1:], start=2):
+        if not one_pass["batches"]:
+            fail(f"pass {number} over {what} yields nothing (pass 1 yielded "
+                 f"{len(passes[0]['batches'])} batches): what make_dataset returned can be "
+                 "iterated only once, like an iterator or a generator. Return the "
+                 "tf.data.Dataset itself: every `for` over it starts a new epoch")
 
 
 NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffled. Add "
@@ -195,7 +187,7 @@ NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffl
 
 
 @check(
-    "make_dataset returns a tf.data.Dataset of (images, labels) batches",
+    "make_dataset yields (images, labels) batches",
     points=2,
     hint="tf.data.Dataset.from_tensor_slices((images, labels)) makes a dataset of (image, "
     "label) pairs; .batch(batch_size) groups them into pairs of (batch, 784) images and "
@@ -203,11 +195,34 @@ NOT_SHUFFLED = ("the examples come in the order given: the dataset is not shuffl
     grades="make_dataset",
 )
 def test_dataset_of_batches(learner, rng, seed):
+    # Judged on the batches that one pass yields, whatever the object: whether it is a
+    # tf.data.Dataset only the learner process can say (the next check, worth no points).
     images, labels = _examples(rng, 40)
     what = _call(40, 8)
     (description,) = _datasets(learner, seed, images, labels, 8, [int(rng.integers(1000))],
                                passes=1, max_batches=_cap(40, 8))
-    _passes(description, images, labels, what)
+    _passes(description, images, labels, what, _cap(40, 8))
+
+
+@check(
+    "make_dataset returns a tf.data.Dataset (reported by your process: no points)",
+    points=0,
+    hint="Return the tf.data.Dataset itself, not a list of batches, a generator or an "
+    "iterator: a Dataset describes the pipeline, so every `for` over it is a new, reshuffled "
+    "epoch, tf.data prepares batches in the background (prefetch), and a strategy can split "
+    "it among replicas (strategy.experimental_distribute_dataset).",
+    grades="make_dataset",
+    reported="whether make_dataset returned a tf.data.Dataset",
+)
+def test_dataset_is_tf_data(learner, rng, seed):
+    images, labels = _examples(rng, 8)
+    what = _call(8, 4)
+    (description,) = _datasets(learner, seed, images, labels, 4, [int(rng.integers(1000))],
+                               passes=0, max_batches=0)
+    if description.get("is_dataset") is not True:
+        fail(f"{what} returned {_kind(description)}, not a tf.data.Dataset: build it with "
+             "tf.data.Dataset.from_tensor_slices((images, labels)) and return the dataset "
+             "itself (not a list of batches, a generator or an iterator)")
 
 
 @check(
@@ -224,8 +239,9 @@ def test_dataset_every_example_once(learner, rng, seed):
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=2,
                                max_batches=_cap(n, batch_size))
-    passes = _passes(description, images, labels, what)
-    _expect_one_epoch(description, passes, what, n, batch_size)
+    passes = _passes(description, images, labels, what, _cap(n, batch_size))
+    _expect_one_epoch(passes, what, n, batch_size)
+    _expect_new_passes(passes, what)
     for number, one_pass in enumerate(passes, start=1):
         order = _order(one_pass)
         counts = np.bincount(order, minlength=n)
@@ -252,12 +268,12 @@ def test_dataset_batch_sizes(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
-    (one_pass,) = _passes(description, images, labels, what)
+    (one_pass,) = _passes(description, images, labels, what, _cap(n, batch_size))
     expected = [batch_size] * (n // batch_size) + [n % batch_size]
     sizes = [len(batch) for batch in one_pass["batches"]][:len(expected)]
     if sorted(sizes) == sorted(expected):  # where the smaller batch comes is the shuffle's check
         return  # (and a .repeat() after .batch, the one-epoch check's)
-    _expect_one_epoch(description, [one_pass], what, n, batch_size)  # .repeat() before .batch
+    _expect_one_epoch([one_pass], what, n, batch_size)  # .repeat() before .batch
     if sizes == expected[:-1]:
         fail(f"{what} gives batches of sizes {sizes}: the last batch of {n % batch_size} "
              "examples is missing (drop_remainder=True?). Keep it: .batch(batch_size)")
@@ -281,7 +297,7 @@ def test_dataset_is_shuffled(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=1, max_batches=_cap(n, batch_size))
-    (one_pass,) = _passes(description, images, labels, what)
+    (one_pass,) = _passes(description, images, labels, what, _cap(n, batch_size))
     order = np.array(_order(one_pass, n))
     if len(order) < 2 or np.array_equal(order, np.arange(len(order))):
         fail(f"{what}: {NOT_SHUFFLED}")
@@ -308,9 +324,10 @@ def test_dataset_order_follows_seed(learner, rng, seed):
     n, batch_size = 48, 8
     images, labels = _examples(rng, n)
     first, second = (int(s) for s in rng.choice(1000, 2, replace=False))
+    cap = _cap(n, batch_size)
     found = _datasets(learner, seed, images, labels, batch_size, [first, first, second],
-                      passes=2, max_batches=_cap(n, batch_size))
-    orders = [[_order(p, n) for p in _passes(d, images, labels, _call(n, batch_size, s))]
+                      passes=2, max_batches=cap)
+    orders = [[_order(p, n) for p in _passes(d, images, labels, _call(n, batch_size, s), cap)]
               for d, s in zip(found, (first, first, second), strict=True)]
     if orders[0][0] == list(range(n)):
         fail(f"{_call(n, batch_size, first)}: {NOT_SHUFFLED}")
@@ -337,9 +354,14 @@ def test_dataset_reshuffles_each_epoch(learner, rng, seed):
     what = _call(n, batch_size)
     (description,) = _datasets(learner, seed, images, labels, batch_size,
                                [int(rng.integers(1000))], passes=2, max_batches=_cap(n, batch_size))
-    first, second = (_order(p, n) for p in _passes(description, images, labels, what))
+    passes = _passes(description, images, labels, what, _cap(n, batch_size))
+    first, second = (_order(p, n) for p in passes)
     if first == list(range(n)):
         fail(f"{what}: {NOT_SHUFFLED}")
+    _expect_new_passes(passes, what)  # two epochs to compare, each of the same examples
+    if sorted(first) != sorted(second):
+        fail(f"the two passes over {what} hold different examples: each pass should be one "
+             "epoch, every example once (the previous checks say more)")
     if first == second:
         fail(f"two passes over {what} give the same order: the data is shuffled once, not "
              "every epoch. Use .shuffle(..., reshuffle_each_iteration=True) (and no .cache() "
@@ -374,8 +396,12 @@ def test_dataset_prefetches(learner, rng, seed):
                               labels=labels, batch_size=2, dataset_seed=int(rng.integers(1000)))
     if type(description) is not dict:
         fail(f"the grader could not read what {what} returned ({describe(description)})")
-    _expect_dataset(description, what)
-    graph = description.get("graph")
+    graph = description.get("graph")  # judged on the graph; the type is only named
+    if "graph" not in description and "error" not in description:
+        fail(f"{what} returned {_kind(description)}, which has no tf.data pipeline whose "
+             "graph the grader could read for a prefetch: build the pipeline with tf.data, "
+             "tf.data.Dataset.from_tensor_slices((images, labels)) ... "
+             ".prefetch(tf.data.AUTOTUNE), and return the dataset itself")
     if not isinstance(graph, Array) or graph.dtype != "uint8" or graph.array.ndim != 1:
         fail(f"the pipeline of {what} could not be read: {description.get('error')!s:.300}")
     try:

@@ -1,17 +1,18 @@
 """Learner side probes for lesson 10: the learner's tf.data pipeline and distributed training.
 
-They report plain facts for the checks to judge: the batches a dataset yields, pass after pass;
+They report plain facts for the checks to judge: the batches that make_dataset's result yields,
+pass after pass, whatever its type (their arrays: the checks read shapes and dtypes from them);
 its serialized graph (which transformations it chains); the gradients of W and b that each
 replica computed (the data the checks verify against their own computation); and, as facts only
-this process can report, which MirroredStrategy objects were made, how often a step ran on their
-replicas, and every variable made during training (shape, device, final value). They judge
-nothing.
+this process can report, whether make_dataset returned a tf.data.Dataset, which
+MirroredStrategy objects were made, how often a step ran on their replicas, and every variable
+made during training (shape, device, final value). They judge nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -43,47 +44,37 @@ def device_count(module: ModuleType) -> dict[str, int]:
 
 
 def _element(value: Any) -> Any:
-    return value.numpy() if hasattr(value, "numpy") else value
+    """A tensor as its numpy array; anything else as it is (the wire makes it plain data)."""
+    return value.numpy() if isinstance(value, tf.Tensor) else value
 
 
-def _spec(spec: Any) -> Any:
-    """An element_spec as plain data: a TensorSpec as {"shape", "dtype"}, tuples kept."""
-    if isinstance(spec, tf.TensorSpec):
-        shape = None if spec.shape.rank is None else [d for d in spec.shape.as_list()]
-        return {"shape": shape, "dtype": spec.dtype.name}
-    if type(spec) in (tuple, list):
-        return [_spec(part) for part in spec]
-    return {"type": type_name(spec)}
-
-
-def _passes(dataset: Any, passes: int, max_batches: int) -> list[dict[str, Any]]:
-    """Iterate ``dataset`` ``passes`` times (each ``for`` is one epoch); at most ``max_batches``
-    batches each, so an endless dataset still returns."""
+def _passes(dataset: Iterable[Any], passes: int, max_batches: int) -> list[dict[str, Any]]:
+    """Iterate ``dataset`` ``passes`` times (each ``for`` is one epoch), whatever its type; at
+    most ``max_batches`` batches and one more each (that there is more is then data too), so an
+    endless iterable still returns. Each batch goes back as its raw data, [images, labels]; an
+    element that is not a pair as its type."""
     found = []
     for _ in range(passes):
-        batches, more = [], False
+        batches: list[Any] = []
         for count, element in enumerate(dataset):
-            if count == max_batches:
-                more = True
-                break
             if type(element) in (tuple, list) and len(element) == 2:
                 batches.append([_element(element[0]), _element(element[1])])
             else:
                 batches.append({"type": type_name(element)})
-        found.append({"batches": batches, "more": more})
+            if count == max_batches:
+                break
+        found.append({"batches": batches})
     return found
 
 
 def _describe(dataset: Any, passes: int, max_batches: int) -> dict[str, Any]:
-    if not isinstance(dataset, tf.data.Dataset):
-        return {"type": type_name(dataset), "is_dataset": False}
-    return {
-        "type": type_name(dataset),
-        "is_dataset": True,
-        "element_spec": _spec(dataset.element_spec),
-        "cardinality": int(dataset.cardinality()),
-        "passes": _passes(dataset, passes, max_batches),
-    }
+    """The batches of ``passes`` passes over what make_dataset returned (the checks judge
+    them, whatever the object; no passes: it cannot be iterated), and its type.
+    ``is_dataset`` is reported, never verified: the check that reads it is worth no points."""
+    found = {"type": type_name(dataset), "is_dataset": isinstance(dataset, tf.data.Dataset)}
+    if not isinstance(dataset, Iterable):
+        return found
+    return {**found, "passes": _passes(dataset, passes, max_batches)}
 
 
 def datasets(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_size: int,
@@ -102,19 +93,18 @@ def datasets(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_s
 
 def dataset_graph(module: ModuleType, images: np.ndarray, labels: np.ndarray, batch_size: int,
                   dataset_seed: int) -> dict[str, Any]:
-    """The serialized GraphDef of make_dataset's dataset (its transformations are its nodes)."""
+    """The serialized GraphDef of make_dataset's dataset (its transformations are its nodes);
+    only a tf.data.Dataset has one."""
     current_label(f"make_dataset(images, labels, batch_size={batch_size}, seed={dataset_seed})")
     dataset = module.make_dataset(images, labels, batch_size, dataset_seed)
     if not isinstance(dataset, tf.data.Dataset):
-        return {"type": type_name(dataset), "is_dataset": False}
+        return {"type": type_name(dataset)}
     try:
         graph = dataset._as_serialized_graph(
             external_state_policy=tf.data.experimental.ExternalStatePolicy.IGNORE)
     except Exception as exc:  # a dataset TensorFlow cannot serialize
-        return {"type": type_name(dataset), "is_dataset": True,
-                "error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"type": type_name(dataset), "is_dataset": True,
-            "graph": np.frombuffer(graph.numpy(), dtype=np.uint8)}
+        return {"type": type_name(dataset), "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"type": type_name(dataset), "graph": np.frombuffer(graph.numpy(), dtype=np.uint8)}
 
 
 # -- distributed_train ----------------------------------------------------------------------
