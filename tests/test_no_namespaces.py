@@ -310,3 +310,29 @@ def test_a_learner_that_could_not_import_as_its_own_user_stops_with_the_fix(
                                str(work / "lesson1_warmup.py")], env=env, cwd=work)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"cannot read {private}" in done.stdout and "every user may read" in done.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="learner uids of their own need root")
+def test_a_process_keeps_its_swept_uid_for_the_next_grading_but_never_shares_a_live_one():
+    """A batch worker grades submission after submission: the uid of an ended grading is taken
+    again (locked all along, so no other grader took it meanwhile), swept first if anything of
+    it is left; two gradings alive at once in one process get two uids."""
+    first = sandbox.claim_uid()
+    second = sandbox.claim_uid()
+    assert first.uid != second.uid  # alive together: never shared
+    sandbox.return_uid(first)
+    again = sandbox.claim_uid()
+    assert again is first
+    leftover = _as_user(again.uid)  # as if its learner left a detached process behind
+    try:
+        time.sleep(0.3)
+        sandbox.return_uid(again)
+        assert sandbox.claim_uid() is first
+        _, status = os.waitpid(leftover, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    finally:
+        for claim in (first, second):
+            sandbox.sweep(claim.uid)
+            claim.release()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(leftover, 0)

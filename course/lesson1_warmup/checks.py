@@ -82,9 +82,12 @@ def _counter_values(description: dict) -> list[int]:
     return values
 
 
-def _fibonacci(learner, seed: int, n: int) -> object:
-    return learner.run(f"{PROBES}:call", label=f"fibonacci({n})", seed=seed, name="fibonacci",
-                       args=[n])
+def _fibonacci(learner, n: int, *, again: bool = False) -> object:
+    """``fibonacci(n)``: called once per grading for each n, the checks that judge it sharing
+    the answer; ``again`` calls it anew (to see whether a second call gives the same)."""
+    run = learner.run if again else learner.run_once
+    return run(f"{PROBES}:call", label=f"fibonacci({n})", seed=seed_for(f"{PROBES}::fibonacci"),
+               name="fibonacci", args=[n])
 
 
 def _expect_tensor(value: object, *, label: str, **expected) -> np.ndarray:
@@ -122,7 +125,7 @@ def _same(value: object, array: np.ndarray) -> bool:
     "does `return count.assign_add(1)`.",
     grades="make_counter",
 )
-def test_counter_counts(learner, seed):
+def test_counter_counts(learner):
     description = _counter(learner, calls=3, trace=True)
     if not description["callable"]:
         fail(f"make_counter() should return a function, got a {description['kind']}")
@@ -145,7 +148,7 @@ def test_counter_counts(learner, seed):
     grades="make_counter",
     reported="whether make_counter() returned a tf.function",
 )
-def test_counter_is_tf_function(learner, seed):
+def test_counter_is_tf_function(learner):
     description = _counter(learner, calls=3, trace=True)
     if not description["is_tf_function"]:
         got = ("a plain Python function" if description["kind"] in ("function", "method")
@@ -163,7 +166,7 @@ def test_counter_is_tf_function(learner, seed):
     "with assign_add (or assign), so the update is an op of the graph.",
     grades="make_counter",
 )
-def test_counter_graph_updates_variable(learner, seed):
+def test_counter_graph_updates_variable(learner):
     # Judged on the graph the counter's code gives when traced, by the learner's @tf.function
     # or, when that is missing, by the grader's: the missing decorator is the previous check's.
     description = _counter(learner, calls=3, trace=True)
@@ -187,7 +190,7 @@ def test_counter_graph_updates_variable(learner, seed):
     "counter gets a new one.",
     grades="make_counter",
 )
-def test_counters_are_independent(learner, seed):
+def test_counters_are_independent(learner):
     # Judged on independence only: two counters called in turn must each return what it would
     # alone. What one counter returns (1, 2, 3 or not) is the first check's business.
     description = _counter(learner, calls=4, counters=2)
@@ -212,17 +215,17 @@ def test_counters_are_independent(learner, seed):
     "[[0, 1], [1, 1]]. The first numbers are 0, 1, 1, 2, 3, 5.",
     grades="fibonacci",
 )
-def test_fibonacci_values(learner, seed):
+def test_fibonacci_values(learner):
     for n in (1, 2, 3, 10):
         label = f"fibonacci({n})"
-        first = _expect_tensor(_fibonacci(learner, seed, n), label=label)
+        first = _expect_tensor(_fibonacci(learner, n), label=label)
         array = _numbers(first, n)
         expected = fibonacci_reference(n)
         if array.shape != expected.shape:
             fail(f"{label} should hold {_plural(n)}, got shape {array.shape}")
         if np.array_equal(array, expected):
             continue
-        if not _same(_fibonacci(learner, seed, n), first):
+        if not _same(_fibonacci(learner, n, again=True), first):
             fail(
                 f"calling {label} twice gave different numbers: does fibonacci start again "
                 "from [[0], [1]] on every call? Assign the start value to the state at the "
@@ -238,8 +241,8 @@ def test_fibonacci_values(learner, seed):
     grades="fibonacci",
     reported=TENSOR_FACT,
 )
-def test_fibonacci_returns_tensor(learner, seed):
-    value = _fibonacci(learner, seed, 10)
+def test_fibonacci_returns_tensor(learner):
+    value = _fibonacci(learner, 10)
     if isinstance(value, Array) and value.kind not in TENSOR_KINDS:
         kind = "numpy array" if value.kind == "ndarray" else value.kind
         fail(f"fibonacci(10) should return a tf.Tensor, got a {kind} of shape {value.shape} "
@@ -253,8 +256,8 @@ def test_fibonacci_returns_tensor(learner, seed):
     "values into one vector.",
     grades="fibonacci",
 )
-def test_fibonacci_dtype_and_shape(learner, seed):
-    value = _fibonacci(learner, seed, 10)
+def test_fibonacci_dtype_and_shape(learner):
+    value = _fibonacci(learner, 10)
     array = _expect_tensor(value, label="fibonacci(10)")
     if array.ndim > 1 and array.size == 10:
         fail(
@@ -272,9 +275,9 @@ def test_fibonacci_dtype_and_shape(learner, seed):
     "(tf.concat([], 0)): return tf.zeros([0], dtype=tf.int64) when n == 0.",
     grades="fibonacci",
 )
-def test_fibonacci_zero(learner, seed):
+def test_fibonacci_zero(learner):
     try:
-        value = _fibonacci(learner, seed, 0)
+        value = _fibonacci(learner, 0)
     except LearnerRaised as error:
         if error.type == "NotImplementedError":
             raise
@@ -283,7 +286,7 @@ def test_fibonacci_zero(learner, seed):
     # The dtype of the other results is judged by its own check: an empty tensor of that same
     # dtype is not a second mistake here. (tf.constant([]) alone is float32: that one is.)
     try:
-        one = _fibonacci(learner, seed, 1)
+        one = _fibonacci(learner, 1)
     except LearnerFailure:
         one = None
     dtypes = {"int64"}
@@ -307,9 +310,9 @@ def test_fibonacci_zero(learner, seed):
     hint="Start with: if n < 0: raise ValueError(...)",
     grades="fibonacci",
 )
-def test_fibonacci_negative(learner, seed):
+def test_fibonacci_negative(learner):
     try:
-        value = _fibonacci(learner, seed, -1)
+        value = _fibonacci(learner, -1)
     except LearnerRaised as error:
         if error.type == "NotImplementedError":
             raise
@@ -329,8 +332,8 @@ def test_fibonacci_negative(learner, seed):
     "everywhere.",
     grades="fibonacci",
 )
-def test_fibonacci_large(learner, seed):
-    value = _fibonacci(learner, seed, LARGEST_N)
+def test_fibonacci_large(learner):
+    value = _fibonacci(learner, LARGEST_N)
     array = _numbers(_expect_tensor(value, label=f"fibonacci({LARGEST_N})"), LARGEST_N)
     if array.shape != (LARGEST_N,):
         fail(f"fibonacci({LARGEST_N}) should hold {LARGEST_N} numbers, got shape {array.shape}")
@@ -371,7 +374,7 @@ def _traced_fibonacci(learner) -> dict:
     "tensors.",
     grades="fibonacci",
 )
-def test_fibonacci_traced(learner, seed):
+def test_fibonacci_traced(learner):
     # Judged against the reference numbers, or else against what fibonacci(n) returns when
     # called directly: a mistake made either way (wrong dtype, shape or numbers) is judged by
     # the other checks; this one is about what tracing changes.
@@ -402,7 +405,7 @@ def test_fibonacci_traced(learner, seed):
     "computed in plain Python become constants in the graph.",
     grades="fibonacci",
 )
-def test_fibonacci_graph_computes(learner, seed):
+def test_fibonacci_graph_computes(learner):
     description = _traced_fibonacci(learner)
     ops = _graph_ops(description, "the graph that tf.function traced from fibonacci")
     if not ops & ARITHMETIC_OPS:

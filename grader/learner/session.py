@@ -87,7 +87,7 @@ class LearnerSession:
         shutil.copyfile(source, self.path)
         self._child: Child | None = None
         # As root each learner gets a user id of its own; without root, user namespaces.
-        self._uid = sandbox.UidClaim() if isolate and os.geteuid() == 0 else None
+        self._uid = sandbox.claim_uid() if isolate and os.geteuid() == 0 else None
         try:
             policy = _policy(source, self.workdir, self._uid) if isolate else sandbox.Policy()
         except BaseException:
@@ -172,8 +172,9 @@ class LearnerSession:
         """Stop the learner process and delete its folder."""
         self._kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
-        if self._uid is not None:
-            self._uid.release()
+        claim, self._uid = self._uid, None
+        if claim is not None:
+            sandbox.return_uid(claim)  # swept by _kill: the next grading may take it
 
     def __enter__(self) -> LearnerSession:
         return self
