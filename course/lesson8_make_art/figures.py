@@ -124,8 +124,9 @@ def make(solution, out: Path, split) -> None:
     import numpy as np
     import tensorflow as tf
 
-    from . import network
     from grader.sitebuild.plot import figure, save
+
+    from . import network
 
     keras.utils.set_random_seed(8)
     model = network.dream_model()

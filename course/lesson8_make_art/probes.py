@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from grader.learner.worker import current_label
+
 from . import network
 
 #: At most this many dream_step calls are recorded (the grader's dreams take a dozen).
