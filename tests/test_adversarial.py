@@ -449,20 +449,25 @@ def test_a_class_with_ten_attackers_grades_the_forty_others_as_alone(grade_l1, t
 
 
 @pytest.mark.slow
-def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade):
+@pytest.mark.parametrize("attack", ["forge_strategy_facts.py", "forge_device_count.py"])
+def test_forged_strategy_facts_earn_nothing_over_single_device_training(grade, attack):
     """Lesson 10 (issue 17 §3): single-device training whose probe is rewritten to report a
-    MirroredStrategy over two replicas and mirrored variables earns what the same training
-    earns honestly: that the replicas ran, each on its share, and stayed in sync is judged on
-    the gradients each replica computed, against the grader's own."""
-    def points(name: str) -> dict[str, float]:
+    MirroredStrategy over two replicas and mirrored variables, or a process of one device,
+    earns what the same training earns honestly: that the replicas ran, each on its share, and
+    stayed in sync is judged on the gradients each replica computed, against the grader's own,
+    and never on fewer replicas than the grader gave the learner process."""
+    def graded(name: str) -> dict[str, tuple[float, str]]:
         results = grade("lesson10", ATTACKS / "lesson10" / name, isolate=True, call_timeout=60)
-        return {c.id: c.points for c in results.checks}
+        return {c.id: (c.points, c.status) for c in results.checks}
 
-    honest, forged = points("honest_single_device.py"), points("forge_strategy_facts.py")
-    assert sum(honest.values()) == 16
+    honest, forged = graded("honest_single_device.py"), graded(attack)
+    assert sum(points for points, _ in honest.values()) == 16
     assert honest["distributed_uses_both_replicas"] == honest[
-        "distributed_variables_in_sync"] == 0
-    assert forged == honest
+        "distributed_variables_in_sync"] == (0, "failed")
+    assert {check: points for check, (points, _) in forged.items()} == {
+        check: points for check, (points, _) in honest.items()}
+    # and the forgery is a failure of the student's file, never "the grader failed"
+    assert "error" not in {status for _, status in forged.values()}
 
 
 #: What each honest non-Dataset make_dataset earns, check by check: every point its batches
