@@ -11,7 +11,9 @@ and splits each submission's wall time into:
   checks    the rest of pytest's session: collection, fixtures, the checks' own code;
   results   the reply as the worker sends it (to_dict, JSON) and the gradebook's write.
 
-Prints the median per submission of each part and the total; run it on a quiet machine.
+Prints the median per submission of each part and the total (wall time), then the CPU time per
+submission of the trusted side (this process) and of the learner side (the zygote and the
+learner processes it forked and reaped); run it on a quiet machine.
 
     MNIST_DIR=... python benchmarks/batch_profile.py [--lesson lesson1] [--students 30]
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -39,6 +42,16 @@ from grader.learner.session import LearnerSession
 from grader.learner.zygote import Zygote
 
 PARTS = ("start", "import", "calls", "stop", "checks", "results")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def learner_side_cpu(zygote: Zygote) -> float:
+    """CPU seconds of the zygote and of every learner process it reaped (/proc/PID/stat)."""
+    process = zygote._process
+    assert process is not None
+    with open(f"/proc/{process.pid}/stat", "rb") as stat:
+        fields = stat.read().rsplit(b")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / _TICK  # utime stime cutime cstime
 
 
 class Clock:
@@ -115,6 +128,7 @@ def main() -> None:
             path.write_text(source + f"\n# student {n}\n", encoding="utf-8")
             clock.spent.clear()
             started = time.perf_counter()
+            trusted_cpu, learner_cpu = time.process_time(), learner_side_cpu(zygote)
             results = runner.grade_submission(lesson, path, zygote=zygote)
             reply_started = time.perf_counter()
             reply = json.loads(json.dumps({"results": results.to_dict()}))
@@ -125,13 +139,16 @@ def main() -> None:
             spent = dict(clock.spent)
             spent["checks"] = spent.pop("pytest") - sum(spent[p] for p in PARTS[:4])
             spent["total"] = total
+            spent["trusted CPU"] = time.process_time() - trusted_cpu
+            time.sleep(0.05)  # the zygote reaps the learner process on SIGCHLD
+            spent["learner CPU"] = learner_side_cpu(zygote) - learner_cpu
             if n:
                 rows.append(spent)
         score = f"{results.total:g}/{results.possible:g}"
     print(f"{args.lesson}: {args.students} submissions graded by one worker (score {score})")
-    for part in (*PARTS, "total"):
+    for part in (*PARTS, "total", "trusted CPU", "learner CPU"):
         values = [row.get(part, 0.0) for row in rows]
-        print(f"  {part:<8} {1000 * statistics.median(values):8.1f} ms  "
+        print(f"  {part:<12} {1000 * statistics.median(values):8.1f} ms  "
               f"(mean {1000 * statistics.mean(values):6.1f})")
 
 

@@ -80,6 +80,8 @@ def _isolated_pytest_environment() -> Iterator[None]:
 
 
 PYTEST_INI = Path(__file__).parent / "pytest.ini"
+UNUSED_PLUGINS = ("junitxml", "pastebin", "doctest", "setuponly", "setupplan", "faulthandler",
+                  "debugging", "legacypath")
 
 
 def _pytest_args(lesson: Lesson, extra: list[Path] | None = None) -> list[str]:
@@ -97,6 +99,9 @@ def _pytest_args(lesson: Lesson, extra: list[Path] | None = None) -> list[str]:
         # threads: a developer's aid, not a grader's, and paid per submission.
         "-p", "no:unraisableexception",
         "-p", "no:threadexception",
+        # Plugins no check uses (reports, a debugger, doctests), whose set-up every session
+        # pays; the fixtures authors may use (tmp_path, monkeypatch, caplog, recwarn) stay.
+        *[arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}")],
         "-q",
     ]
 

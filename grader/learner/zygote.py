@@ -9,6 +9,7 @@ control socket and output pipe as file descriptors. The zygote never runs learne
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -249,6 +250,12 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
     from grader.learner import worker
 
     signal.signal(signal.SIGCHLD, _reap)
+    # Everything imported so far (TensorFlow's million objects) goes to a generation the
+    # collector never scans: a learner process, forked from here, then neither spends its
+    # time on full collections of them nor copies their pages by touching each one (up to
+    # ten times the CPU of a small lesson's own work: benchmarks/batch_profile.py).
+    gc.collect()
+    gc.freeze()
     wire.send_message(sock, {"ready": True})
     while True:
         try:
