@@ -16,6 +16,11 @@ that comes back, here in the trusted process::
   (:func:`grader.keras_models.rebuild_model`; a model it cannot rebuild fails the check);
 - :func:`written_files`: the value and the files the call wrote in a fresh folder.
 
+Each takes ``once=True`` for a call that several checks judge (a training, a model): it then
+runs once per grading and those checks share its answer. Give it the seed of the call, not of
+the check (``seed=seed_for("<lesson>::<call>")``, from :mod:`grader.pytest_plugin`), or each
+check's own seed makes each call a different one.
+
 The learner side is :mod:`grader.learner.generic_probes`; a lesson's own ``probes.py`` stays
 possible for what these cannot do.
 """
@@ -47,25 +52,30 @@ def describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> s
 
 
 def _run(learner: Any, probe: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
-         seed: int, label: str | None, timeout: float | None, **options: Any) -> Any:
+         seed: int, label: str | None, timeout: float | None, once: bool,
+         **options: Any) -> Any:
     label = label or describe_call(name, args, kwargs)
-    return learner.run(f"grader:{probe}", label=label, seed=seed, timeout=timeout, name=name,
-                       args=list(args), kwargs=kwargs, label_text=label, **options)
+    run = learner.run_once if once else learner.run
+    return run(f"grader:{probe}", label=label, seed=seed, timeout=timeout, name=name,
+               args=list(args), kwargs=kwargs, label_text=label, **options)
 
 
 def call(learner: Any, name: str, *args: Any, seed: int, tensors: bool = False,
-         label: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
+         label: str | None = None, timeout: float | None = None, once: bool = False,
+         **kwargs: Any) -> Any:
     """``name(*args, **kwargs)`` in the learner process, its answer as plain data
-    (``tensors``: numpy arrays are passed as ``tf.constant``)."""
-    return _run(learner, "call", name, args, kwargs, seed, label, timeout, tensors=tensors)
+    (``tensors``: numpy arrays are passed as ``tf.constant``; ``once``: see the module)."""
+    return _run(learner, "call", name, args, kwargs, seed, label, timeout, once,
+                tensors=tensors)
 
 
 def traced_graph(learner: Any, name: str, *args: Any, seed: int, tensors: bool = True,
-                 label: str | None = None, timeout: float | None = None,
+                 label: str | None = None, timeout: float | None = None, once: bool = False,
                  **kwargs: Any) -> tuple[Any, list[str]]:
     """``tf.function(name)(*args, **kwargs)``: its value and the op types of its traced graph
     (read here by :mod:`grader.graphs`; a :class:`~grader.graphs.GraphError` if unreadable)."""
-    answer = _run(learner, "trace", name, args, kwargs, seed, label, timeout, tensors=tensors)
+    answer = _run(learner, "trace", name, args, kwargs, seed, label, timeout, once,
+                  tensors=tensors)
     graph = answer.get("graph") if type(answer) is dict else None
     if not isinstance(graph, Array) or graph.dtype != "uint8":
         raise CheckFailed(f"no graph came back from tracing {name}: is it a TensorFlow "
@@ -77,12 +87,12 @@ def traced_graph(learner: Any, name: str, *args: Any, seed: int, tensors: bool =
 
 
 def keras_model(learner: Any, name: str, *args: Any, seed: int, label: str | None = None,
-                timeout: float | None = None, **kwargs: Any) -> Any:
+                timeout: float | None = None, once: bool = False, **kwargs: Any) -> Any:
     """The ``keras.Model`` that ``name(*args, **kwargs)`` returns, rebuilt in this process
     from its config and weights through the allow-list of standard layers."""
     from grader.keras_models import ModelRejected, rebuild_model
 
-    description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout)
+    description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout, once)
     try:
         return rebuild_model(description)
     except ModelRejected as error:
@@ -90,13 +100,14 @@ def keras_model(learner: Any, name: str, *args: Any, seed: int, label: str | Non
 
 
 def keras_compiled(learner: Any, name: str, *args: Any, seed: int, label: str | None = None,
-                   timeout: float | None = None, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+                   timeout: float | None = None, once: bool = False,
+                   **kwargs: Any) -> tuple[Any, dict[str, Any]]:
     """:func:`keras_model`, and how the model was compiled: ``{"compiled": bool, "loss": the
     loss's class or name, "from_logits": bool or None}`` (read from the model's description,
     as its layers are)."""
     from grader.keras_models import ModelRejected, rebuild_model
 
-    description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout)
+    description = _run(learner, "keras_model", name, args, kwargs, seed, label, timeout, once)
     try:
         model = rebuild_model(description)
     except ModelRejected as error:
@@ -112,11 +123,11 @@ def keras_compiled(learner: Any, name: str, *args: Any, seed: int, label: str | 
 
 
 def written_files(learner: Any, name: str, *args: Any, seed: int, folder_arg: str = "logdir",
-                  label: str | None = None, timeout: float | None = None,
+                  label: str | None = None, timeout: float | None = None, once: bool = False,
                   **kwargs: Any) -> tuple[Any, dict[str, bytes]]:
     """Call ``name`` with a fresh folder as keyword ``folder_arg``: its value and the files it
     wrote there (relative path → bytes)."""
-    answer = _run(learner, "written_files", name, args, kwargs, seed, label, timeout,
+    answer = _run(learner, "written_files", name, args, kwargs, seed, label, timeout, once,
                   folder_arg=folder_arg)
     found = answer.get("files") if type(answer) is dict else None
     files = {path: data.array.tobytes() for path, data in (found or {}).items()

@@ -337,3 +337,18 @@ def test_run_once_shares_one_call_its_failure_too_and_keys_on_arguments(session_
         with pytest.raises(LearnerRaised, match="failed 4"):
             once("fail_once", "c")
     assert call(session, "seen") == ["a", "b", "a", "c"]
+
+
+def test_the_generic_probes_share_a_call_with_once(session_for):
+    """An instructor's checks without a probes module (``grader.generic``) share a call the same
+    way: ``once=True`` runs it once per grading for the same arguments and seed."""
+    from grader.generic import call as generic_call
+
+    session = session_for("""
+        calls = []
+        def train(steps): calls.append(steps); return len(calls)
+        def seen(): return list(calls)
+    """)
+    assert [generic_call(session, "train", 3, seed=5, once=True) for _ in range(3)] == [1, 1, 1]
+    assert generic_call(session, "train", 3, seed=5) == 2  # without once: a call of its own
+    assert generic_call(session, "seen", seed=5) == [3, 3]
