@@ -168,8 +168,7 @@ for _ in range(2):
         s.conv2d(tf.constant(normal(*x)), tf.Variable(normal(*w)), tf.Variable(normal(w[3])))
 for shape in ((2, 8, 6, 3), (1, 4, 4, 1), (1, 7, 5, 2), (3, 9, 3, 1)):
     s.max_pool_2x2(tf.constant(normal(*shape)))
-for _ in range(3):
-    s.build_convnet(10), s.build_convnet(7)
+s.build_convnet(10), s.build_convnet(7)
 s.build_convnet(10).fit(X.reshape(-1, 28, 28, 1), Y, epochs=2, batch_size=50, shuffle=True,
                         verbose=0)
 """,

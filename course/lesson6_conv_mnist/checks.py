@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from grader.check import check
+from grader._tensorflow import quiet_keras
+from grader.check import CheckFailed, check
 from grader.data.mnist import grading_split
 from grader.expect import describe, expect_array, expect_close, fail, measure
 from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
@@ -44,8 +46,11 @@ LOSS_RATIO = 0.5
 
 
 def prepare() -> None:
-    """Load the grading split before any check runs: missing MNIST stops grading with its fix."""
+    """Load the grading split before any check runs: missing MNIST stops grading with its fix.
+    Then import Keras, which rebuilds the learner's model here: it starts in this process while
+    the learner's process is still starting, not after the first model comes back."""
     grading_split()
+    quiet_keras()
 
 
 # -- numpy references (float64) ----------------------------------------------------------------
@@ -278,6 +283,24 @@ PASS_THROUGH = ("InputLayer", "Dropout", "Flatten", "Reshape", "MaxPooling2D",
                 "AveragePooling2D", "GlobalAveragePooling2D")
 
 
+_ONCE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _once(learner, key: str, run: Callable[[], Any]) -> Any:
+    """``run()`` once per grading for the checks that share it: what it returned, or what it
+    raised (the learner's failure, or the verdict that the answer is unusable), for each."""
+    answers = _ONCE.setdefault(learner, {})
+    if key not in answers:
+        try:
+            answers[key] = (True, run())
+        except (LearnerFailure, CheckFailed) as exc:
+            answers[key] = (False, exc)
+    done, value = answers[key]
+    if not done:
+        raise value
+    return value
+
+
 def _rebuild(description: Any, call: str) -> Any:
     """The learner's model, rebuilt here from its description (allow-list of layers)."""
     if type(description) is not dict:
@@ -338,12 +361,18 @@ def _loss_name(loss: Any) -> str:
     return str(loss.get("name", "?"))[:80] if type(loss) is dict else "no loss"
 
 
-def _build_convnets(learner, seed) -> list[tuple[int, Any, Any]]:
-    counts = [10, 7]
-    descriptions = learner.run(f"{PROBES}:build_convnet", label="build_convnet(num_classes)",
-                               seed=seed, class_counts=counts)
-    return [(count, description, _rebuild(description, f"build_convnet({count})"))
-            for count, description in zip(counts, descriptions, strict=True)]
+def _build_convnets(learner) -> list[tuple[int, Any, Any]]:
+    """(num_classes, description, model rebuilt here) of build_convnet(10) and (7): built and
+    rebuilt once per grading for the three checks that read them."""
+    def run() -> list[tuple[int, Any, Any]]:
+        counts = [10, 7]
+        descriptions = learner.run(
+            f"{PROBES}:build_convnet", label="build_convnet(num_classes)",
+            seed=seed_for(f"{PROBES}::build_convnet"), class_counts=counts)
+        return [(count, description, _rebuild(description, f"build_convnet({count})"))
+                for count, description in zip(counts, descriptions, strict=True)]
+
+    return _once(learner, "build_convnet", run)
 
 
 @check(
@@ -357,8 +386,8 @@ def _build_convnets(learner, seed) -> list[tuple[int, Any, Any]]:
     "from its configuration.",
     grades="build_convnet",
 )
-def test_convnet_shapes(learner, seed):
-    for count, description, model in _build_convnets(learner, seed):
+def test_convnet_shapes(learner):
+    for count, description, model in _build_convnets(learner):
         call = f"build_convnet({count})"
         got_input = tuple(model.input_shape[1:])
         if got_input != INPUT_SHAPE:
@@ -400,8 +429,8 @@ def _conv_without_activation(model: Any) -> Any:
     "a keras.layers.ReLU() (or Activation) right after it.",
     grades="build_convnet",
 )
-def test_convnet_convolutions(learner, seed):
-    count, _, model = _build_convnets(learner, seed)[0]
+def test_convnet_convolutions(learner):
+    count, _, model = _build_convnets(learner)[0]
     convolutions = _conv_layers(model)
     if len(convolutions) < 2:
         kinds = ", ".join(type(layer).__name__ for layer in model.layers[1:]) or "none"
@@ -425,8 +454,8 @@ def test_convnet_convolutions(learner, seed):
     "softmax and from_logits=True (softmax twice).",
     grades="build_convnet",
 )
-def test_convnet_loss(learner, seed):
-    count, description, model = _build_convnets(learner, seed)[0]
+def test_convnet_loss(learner):
+    count, description, model = _build_convnets(learner)[0]
     call = f"build_convnet({count})"
     loss = description.get("loss")
     kind, from_logits = _loss_kind(loss)
@@ -455,31 +484,25 @@ def test_convnet_loss(learner, seed):
 
 # -- training (once per grading, shared by the two checks below) -------------------------------
 
-_TRAINED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-
 
 def _trained(learner) -> tuple[Any, Any, dict[str, Any]]:
     """(untrained model, trained model, the trained model's description); the models are
-    rebuilt here. Trains once per learner session."""
-    if learner not in _TRAINED:
+    rebuilt here. Trains and rebuilds once per grading."""
+    def run() -> tuple[Any, Any, dict[str, Any]]:
         split = grading_split()
-        try:
-            _TRAINED[learner] = learner.run(
-                f"{PROBES}:train_convnet", label=f"model.fit(..., epochs={EPOCHS}, "
-                f"batch_size={BATCH_SIZE})", seed=seed_for("lesson6_conv_mnist::training"),
-                timeout=TRAIN_TIMEOUT_S,
-                images=split.train_images, labels=split.train_labels, epochs=EPOCHS,
-                batch_size=BATCH_SIZE)
-        except LearnerFailure as failure:
-            _TRAINED[learner] = failure
-    answer = _TRAINED[learner]
-    if isinstance(answer, LearnerFailure):
-        raise answer
-    if type(answer) is not dict or isinstance(answer, Opaque):
-        fail("the grader could not read the trained model")
-    before = _rebuild(answer.get("before"), "build_convnet(10)")
-    after = _rebuild(answer.get("after"), "the model after model.fit")
-    return before, after, answer["after"]
+        answer = learner.run(
+            f"{PROBES}:train_convnet", label=f"model.fit(..., epochs={EPOCHS}, "
+            f"batch_size={BATCH_SIZE})", seed=seed_for("lesson6_conv_mnist::training"),
+            timeout=TRAIN_TIMEOUT_S,
+            images=split.train_images, labels=split.train_labels, epochs=EPOCHS,
+            batch_size=BATCH_SIZE)
+        if type(answer) is not dict or isinstance(answer, Opaque):
+            fail("the grader could not read the trained model")
+        before = _rebuild(answer.get("before"), "build_convnet(10)")
+        after = _rebuild(answer.get("after"), "the model after model.fit")
+        return before, after, answer["after"]
+
+    return _once(learner, "training", run)
 
 
 def _cross_entropy(model: Any, output: str, images: np.ndarray, labels: np.ndarray) -> float:
