@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.check import check
+from grader._tensorflow import quiet_keras
+from grader.check import CheckFailed, check
 from grader.data.base_model import CLASSIFIER, FEATURES, LAYERS, base_weights
 from grader.data.mnist import grading_split
 from grader.expect import describe, expect_number, fail, measure
@@ -59,9 +60,11 @@ NORM = "BatchNormalization"
 
 
 def prepare() -> None:
-    """Load the grading split and the base weights before any check runs."""
+    """Load the grading split and the base weights before any check runs; then import Keras,
+    which rebuilds the learner's models here, while the learner's process is still starting."""
     grading_split()
     base_weights()
+    quiet_keras()
 
 
 def _pool(count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -220,16 +223,18 @@ _ONCE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionar
 
 
 def _once(learner, key: str, run: Any) -> Any:
-    """``run()`` once per grading for the checks that share it (a learner failure included)."""
+    """``run()`` once per grading for the checks that share it: what it returned, or what it
+    raised (the learner's failure, or the verdict that the answer is unusable), for each."""
     answers = _ONCE.setdefault(learner, {})
     if key not in answers:
         try:
-            answers[key] = run()
-        except LearnerFailure as failure:
-            answers[key] = failure
-    if isinstance(answers[key], LearnerFailure):
-        raise answers[key]
-    return answers[key]
+            answers[key] = (True, run())
+        except (LearnerFailure, CheckFailed) as exc:
+            answers[key] = (False, exc)
+    done, value = answers[key]
+    if not done:
+        raise value
+    return value
 
 
 def _extractor(learner, seed: int) -> tuple[dict[str, Any], Any]:
@@ -461,11 +466,14 @@ def _training(learner, seed: int) -> dict[str, Any]:
 
 
 def _trained(learner, seed: int) -> tuple[Any, dict[str, np.ndarray]]:
-    """The trained model, rebuilt, and its base part."""
-    state = _state(_training(learner, seed), "build_transfer_model(extractor, 10)")
-    what = "the transfer model, once trained,"
-    model = _rebuild(state["description"], what)
-    return model, _base_part(model, what, head=True)
+    """The trained model, rebuilt (once per grading), and its base part."""
+    def run() -> tuple[Any, dict[str, np.ndarray]]:
+        state = _state(_training(learner, seed), "build_transfer_model(extractor, 10)")
+        what = "the transfer model, once trained,"
+        model = _rebuild(state["description"], what)
+        return model, _base_part(model, what, head=True)
+
+    return _once(learner, "trained", run)
 
 
 @check(
@@ -547,7 +555,13 @@ def _tune_call(num_layers: int) -> str:
 def _tuned(learner, seed: int, num_layers: int) -> dict[str, Any]:
     """What fine-tuning with ``num_layers`` left, from the one fine-tuning run of a grading
     (each of TUNE_CASES on a fresh transfer model): the optimizer, and the model rebuilt before
-    fine_tune, after one epoch of model.fit, and after one step of the grader's own training."""
+    fine_tune, after one epoch of model.fit, and after one step of the grader's own training.
+    Rebuilt once per grading for each ``num_layers``."""
+    return _once(learner, f"fine-tuned {num_layers}", lambda: _read_tuned(learner, seed,
+                                                                          num_layers))
+
+
+def _read_tuned(learner, seed: int, num_layers: int) -> dict[str, Any]:
     images, labels = _pool(TUNE_LABELS)
     answer = _once(learner, "fine-tuning", lambda: learner.run(
         f"{PROBES}:fine_tune", label=_tune_call(TUNE_CASES[0]), seed=seed,

@@ -4,8 +4,8 @@ Each probe starts from a fresh copy of the course's base model (``load_base_mode
 the grader package), calls the learner's functions in the order a learner would, and sends back
 plain data: models as :func:`grader.keras_models.describe_model` data. Which layers are
 trainable is never taken from the flags the learner's objects report: a probe trains the model
-one step itself (its own compile, plain SGD) and sends the model again, and the trusted side,
-which rebuilds the models, sees which weights moved by comparing them outside.
+one step itself (plain SGD, not the learner's optimizer) and sends the model again, and the
+trusted side, which rebuilds the models, sees which weights moved by comparing them outside.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from grader.data.base_model import load_base_model
 from grader.keras_models import describe_model
@@ -46,6 +47,23 @@ def head_kernel(size: int) -> np.ndarray:
     return np.random.default_rng(HEAD_SEED).normal(0.0, 0.05, (size, 10)).astype(np.float32)
 
 
+def _sgd_step(model: Any, images: np.ndarray, labels: np.ndarray) -> None:
+    """One step of plain SGD at ``HEAD_RATE`` on the mean cross-entropy of the model's outputs
+    (as logits) on one batch of all ``images``, over the weights the model trains: what
+    ``model.fit`` does with that optimizer and loss, run eagerly (no training function to
+    trace for one step)."""
+    variables = model.trainable_variables
+    with tf.GradientTape() as tape:
+        outputs = model(images, training=True)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.constant(labels), logits=outputs))
+        if model.losses:  # regularisation terms, as model.fit adds them
+            loss += tf.add_n(model.losses)
+    for variable, gradient in zip(variables, tape.gradient(loss, variables), strict=True):
+        if gradient is not None:
+            variable.assign_sub(HEAD_RATE * gradient)
+
+
 def _grader_step(model: Any, images: np.ndarray, labels: np.ndarray,
                  head: bool) -> tuple[Any, Any]:
     """One step of the grader's own training (plain SGD; with ``head``, through a new Dense
@@ -59,9 +77,7 @@ def _grader_step(model: Any, images: np.ndarray, labels: np.ndarray,
             trained(images[:1])
             dense.set_weights([head_kernel(int(dense.kernel.shape[0])),
                                np.zeros(10, np.float32)])
-        trained.compile(optimizer=keras.optimizers.SGD(learning_rate=HEAD_RATE),
-                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        trained.fit(images, labels, epochs=1, batch_size=len(images), verbose=0)
+        _sgd_step(trained, images, labels)
     except Exception as exc:  # the trusted side says what went wrong
         return f"{type(exc).__name__}: {str(exc)[:300]}", None
     return None, None if dense is None else [np.asarray(w) for w in dense.get_weights()]
@@ -143,7 +159,7 @@ def fine_tune(module: ModuleType, images: np.ndarray, labels: np.ndarray, head_e
     """The whole recipe, once for each ``num_layers`` in ``cases``, each on a fresh transfer
     model (a learner calls fine_tune once on a trained model): build, train_head, fine_tune
     (model, extractor, num_layers, learning_rate), ``model.fit`` for ``epochs``, then one step
-    of the grader's own training (its compile, plain SGD). Per case: the model described before
+    of the grader's own training (plain SGD). Per case: the model described before
     fine_tune (``before_<n>``), after the fit (``after_<n>``) and after the grader's step
     (``probed_<n>``: the weights that moved are those of the trainable layers)."""
     answer: dict[str, Any] = {}
