@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from grader._tensorflow import quiet_keras
 from grader.check import check
 from grader.data.mnist import grading_split
 from grader.expect import describe, expect_number, fail, measure
@@ -39,8 +40,11 @@ NEUTRAL = ("Dropout", "BatchNormalization", "Rescaling", "Flatten", "Reshape")
 
 
 def prepare() -> None:
-    """Load the grading split before any check runs: missing MNIST stops grading with its fix."""
+    """Load the grading split before any check runs: missing MNIST stops grading with its fix.
+    Then import Keras, which rebuilds the learner's model here: it starts in this process while
+    the learner's process is still starting, not after the first model comes back."""
     grading_split()
+    quiet_keras()
 
 
 # -- reading a rebuilt model ----------------------------------------------------------------------
