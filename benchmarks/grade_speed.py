@@ -39,38 +39,51 @@ BARE_WORK = {
     "lesson1": """
 import tensorflow as tf
 import lesson1_warmup as s
-for counters in (1, 1, 1, 2):
+for calls, counters, trace in ((3, 1, False), (0, 1, False), (0, 1, True), (4, 2, False)):
     made = [s.make_counter() for _ in range(counters)]
-    [made[i % counters]() for i in range(4)]
-    made[0].get_concrete_function().graph.as_graph_def()
-for n in (1, 2, 3, 10, 10, 0, 93):
-    s.fibonacci(n).numpy()
+    [made[i % counters]() for i in range(calls)]
+    if trace:
+        made[0].get_concrete_function().graph.as_graph_def()
+for n in (1, 2, 3, 10, 10, 10, 0, 1, 93):
+    s.fibonacci(n)
 try:
     s.fibonacci(-1)
 except ValueError:
     pass
-for _ in range(2):
+for sizes, eager in (([10, 12], True), ([10], False)):
     f = tf.function(s.fibonacci)
-    f(10), f(12)
-    f.get_concrete_function(10).graph.as_graph_def()
+    for n in sizes:
+        if eager:
+            s.fibonacci(n)
+        f(n)
+    f.get_concrete_function(sizes[0]).graph.as_graph_def()
 """,
     "lesson2": """
 import numpy as np, tensorflow as tf
 import lesson2_linear_regression as s
 rng = np.random.default_rng(0)
-x = tf.constant(rng.random(100).astype(np.float32)); y = 0.1 * x + 0.3
-for _ in range(2):
-    s.predict(x, tf.Variable([0.5]), tf.Variable([0.1]))
-s.mse_loss(x, y)
-for _ in range(5):
-    W, b = tf.Variable([0.5]), tf.Variable([0.1])
+def data(n): return tf.constant(rng.random(n).astype(np.float32))
+def one(value): return np.array([value], np.float32)
+s.predict(data(7), tf.Variable(one(0.5)), tf.Variable(one(0.1)))
+s.predict(data(5), tf.constant(0.5), tf.constant(0.1))
+W, b = tf.Variable(one(0.5)), tf.Variable(one(0.1))
+with tf.GradientTape() as tape:
+    total = tf.reduce_sum(s.predict(data(6), W, b))
+tape.gradient(total, [W, b])
+s.mse_loss(data(9), data(9))
+x = data(20); y = 0.1 * x + 0.3
+for w_value, b_value in ((0.43, -0.17), (0.44, -0.17), (0.42, -0.17), (0.43, -0.16),
+                         (0.43, -0.18)):
+    W, b = tf.Variable(one(w_value)), tf.Variable(one(b_value))
     with tf.GradientTape() as tape:
         loss = s.mse_loss(s.predict(x, W, b), y)
     tape.gradient(loss, [W, b])
-for _ in range(4):
-    s.train_step(x, y, tf.Variable([0.5]), tf.Variable([0.1]), 0.1)
-for _ in range(3):
-    s.fit(x, y, 201, 0.5)
+x = data(30); y = 0.1 * x + 0.3
+for rate in (0.1, 0.1, 0.1, 0.5):
+    s.train_step(x, y, tf.Variable(one(0.5)), tf.Variable(one(0.1)), rate)
+x = data(100); y = 0.1 * x + 0.3
+for steps, rate in ((3, 0.5), (201, 0.5), (201, 0.5), (0, 0.3), (0, 0.3), (1, 0.3), (3, 0.2)):
+    s.fit(x, y, steps, rate)
 """,
     # Lessons 3 to 7 train on the grader's fixed split (first 8,000 MNIST test images).
     "lesson3": """
