@@ -111,13 +111,19 @@ def test_a_bad_checks_folder_stops_grade_lesson_before_grading(tmp_path):
 
 
 @pytest.mark.slow
-def test_grade_lesson_adds_the_hidden_checks_and_results_json_marks_them(tmp_path):
+def test_grade_lesson_adds_the_hidden_checks_and_results_json_marks_them(tmp_path,
+                                                                        monkeypatch):
     submission = tmp_path / "mine.py"
     submission.write_text(_solution("lesson1") + SHORT_FIBONACCI, encoding="utf-8")
     out = tmp_path / "results.json"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
     run = _grade("lesson1", "--submission", submission, "--checks", HIDDEN, "--json", out)
     assert run.returncode == 1, run.stdout + run.stderr
     assert HIDDEN_TITLE in run.stdout and "Score: 16/18" in run.stdout
+    # grade ends without the interpreter's teardown, but its exit handlers still run
+    assert not list(temporary.glob("grade-hidden-*"))
     document = json.loads(out.read_text())
     assert (document["score"], document["max_score"]) == (16, 18)
     tests = {t["name"]: t for t in document["tests"]}
