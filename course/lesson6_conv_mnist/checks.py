@@ -11,18 +11,16 @@ never leave this process.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from grader._tensorflow import quiet_keras
-from grader.check import CheckFailed, check
+from grader.check import check
 from grader.data.mnist import grading_split
 from grader.expect import describe, expect_array, expect_close, fail, measure
 from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
-from grader.learner.failures import LearnerFailure
 from grader.learner.wire import Array, Opaque
 from grader.pytest_plugin import seed_for
 
@@ -283,22 +281,10 @@ PASS_THROUGH = ("InputLayer", "Dropout", "Flatten", "Reshape", "MaxPooling2D",
                 "AveragePooling2D", "GlobalAveragePooling2D")
 
 
-_ONCE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
 def _once(learner, key: str, run: Callable[[], Any]) -> Any:
-    """``run()`` once per grading for the checks that share it: what it returned, or what it
-    raised (the learner's failure, or the verdict that the answer is unusable), for each."""
-    answers = _ONCE.setdefault(learner, {})
-    if key not in answers:
-        try:
-            answers[key] = (True, run())
-        except (LearnerFailure, CheckFailed) as exc:
-            answers[key] = (False, exc)
-    done, value = answers[key]
-    if not done:
-        raise value
-    return value
+    """``run()`` once per grading for the checks that share it (its failure too): see
+    ``LearnerSession.shared``."""
+    return learner.shared(key, run)
 
 
 def _rebuild(description: Any, call: str) -> Any:

@@ -11,18 +11,17 @@ rebuilt here, and the held-out labels never leave this process.
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from grader._tensorflow import quiet_keras
-from grader.check import CheckFailed, check
+from grader.check import check
 from grader.data.base_model import CLASSIFIER, FEATURES, LAYERS, base_weights
 from grader.data.mnist import grading_split
 from grader.expect import describe, expect_number, fail, measure
 from grader.keras_models import ModelRejected, held_out_accuracy, rebuild_model
-from grader.learner.failures import LearnerFailure
 from grader.learner.wire import Array, Opaque
 
 PROBES = "lesson7_transfer_learning"
@@ -219,22 +218,10 @@ def _stepped(state: dict[str, Any], model: Any, what: str) -> Any:
 # -- feature_extractor --------------------------------------------------------------------------
 
 
-_ONCE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def _once(learner, key: str, run: Any) -> Any:
-    """``run()`` once per grading for the checks that share it: what it returned, or what it
-    raised (the learner's failure, or the verdict that the answer is unusable), for each."""
-    answers = _ONCE.setdefault(learner, {})
-    if key not in answers:
-        try:
-            answers[key] = (True, run())
-        except (LearnerFailure, CheckFailed) as exc:
-            answers[key] = (False, exc)
-    done, value = answers[key]
-    if not done:
-        raise value
-    return value
+def _once(learner, key: str, run: Callable[[], Any]) -> Any:
+    """``run()`` once per grading for the checks that share it (its failure too): see
+    ``LearnerSession.shared``."""
+    return learner.shared(key, run)
 
 
 def _extractor(learner, seed: int) -> tuple[dict[str, Any], Any]:

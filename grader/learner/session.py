@@ -21,9 +21,9 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from grader.errors import InfrastructureError, SetupError
 from grader.learner import sandbox, wire
@@ -50,6 +50,7 @@ PROGRESS_INTERVAL_S = 0.25
 ProgressCallback = Callable[[str, float, str], None]
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SANDBOX_TIMEOUT_S = 30.0
+T = TypeVar("T")
 
 
 class LearnerSession:
@@ -107,7 +108,7 @@ class LearnerSession:
         # The running check's id, and (when a list) every probe answer, for `grade check-course`.
         self.current_check = ""
         self.replies: list[tuple[str, str, Any]] | None = None
-        self._answers: dict[tuple, tuple[bool, Any]] = {}
+        self._answers: dict[Hashable, tuple[bool, Any]] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -154,19 +155,26 @@ class LearnerSession:
         raised again for each), so the learner's code runs once per grading. Take ``seed``
         from the call (``seed_for("<stem>::<what>")``), not from the check, or nothing is
         shared."""
-        key = (probe, seed, self.substitutes, _digest(wire.to_wire(kwargs)))
+        key = ("run", probe, seed, self.substitutes, _digest(wire.to_wire(kwargs)))
+        answer = self.shared(key, lambda: self.run(probe, label=label, seed=seed,
+                                                   timeout=timeout, **kwargs))
+        return copy.deepcopy(answer)  # a check that edits its answer changes no other check's
+
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per session for ``key``, for the checks that share it (a model
+        rebuilt from the learner's answer, say): what it returned, or what it raised (the
+        learner's failure, a check's verdict that the answer is unusable), for each."""
         if key not in self._answers:
             try:
-                self._answers[key] = (True, self.run(probe, label=label, seed=seed,
-                                                     timeout=timeout, **kwargs))
-            except LearnerFailure as failure:
-                self._answers[key] = (False, failure)
+                self._answers[key] = (True, compute())
+            except Exception as exc:
+                self._answers[key] = (False, exc)
         ok, answer = self._answers[key]
         if not ok:
             # without its old traceback: each raise would add to it, and pytest's report of
             # the failure grows with every check that shares it
             raise answer.with_traceback(None)
-        return copy.deepcopy(answer)  # a check that edits its answer changes no other check's
+        return answer
 
     def close(self) -> None:
         """Stop the learner process and delete its folder."""
