@@ -441,3 +441,24 @@ def test_a_lesson_status_is_the_worst_outcome_and_its_score_the_checks_points() 
         assert record.status == status, outcomes
         assert record.score == 2.0 * outcomes.count("passed")
         assert (record.problem == "") == (status == "graded")
+
+
+def test_workers_warmed_before_the_class_is_read_grade_and_the_spares_stop(tmp_path: Path):
+    """`grade batch` starts its workers (TensorFlow's import) before it reads the class: run()
+    grades on them, and stops those it does not need."""
+    from grader.batch.scheduling import Job, Limits, run, warm_workers
+
+    source = (REPO / "solutions" / LESSON1.filename).read_text(encoding="utf-8")
+    path = tmp_path / "alice" / LESSON1.filename
+    path.parent.mkdir()
+    path.write_text(source, encoding="utf-8")
+    started = warm_workers(2)
+    try:
+        assert all(process._process is not None for process in started)  # already running
+        done = list(run([Job("alice", LESSON1, path)], workers=2, limits=Limits(30, 300),
+                        started=started))
+        assert [d.reply["results"]["total"] for d in done] == [LESSON1.max_points]
+        assert all(process._process is None for process in started)  # the spare and the used
+    finally:
+        for process in started:
+            process.close()

@@ -183,12 +183,22 @@ def grade_job(
     return reply if reply is not None else {"crashed": CRASHED_TWICE}
 
 
+def warm_workers(count: int, device: str = "cpu", isolate: bool = True) -> list[WorkerProcess]:
+    """``count`` worker processes started now: each imports TensorFlow in the background while
+    the caller reads the class (give them to :func:`run`; close them if it is never called)."""
+    started = [WorkerProcess(device, isolate) for _ in range(count)]
+    for process in started:
+        process.warm()
+    return started
+
+
 def run(
     jobs: list[Job], *, workers: int, limits: Limits, device: str = "cpu",
-    isolate: bool = True,
+    isolate: bool = True, started: list[WorkerProcess] | None = None,
 ) -> Iterator[Done]:
     """Grade ``jobs`` on ``workers`` processes; yield each as it is done, in the caller's thread.
 
+    ``started``: processes of :func:`warm_workers` to use first (those not needed are closed).
     Closing the iterator (the caller stops, e.g. on an infrastructure error or Ctrl-C) stops
     every worker; jobs not yet yielded are simply not done.
     """
@@ -197,7 +207,12 @@ def run(
         pending.put(job)
     done: queue.SimpleQueue[Done | None] = queue.SimpleQueue()
     stop = threading.Event()
-    processes = [WorkerProcess(device, isolate) for _ in range(max(1, min(workers, len(jobs))))]
+    count = max(1, min(workers, len(jobs)))
+    started = list(started or [])
+    for spare in started[count:]:
+        spare.close()
+    processes = started[:count] + [WorkerProcess(device, isolate)
+                                   for _ in range(count - len(started[:count]))]
 
     def serve(worker: WorkerProcess) -> None:
         try:

@@ -38,7 +38,7 @@ from grader.batch.records import (
     without_grading,
 )
 from grader.batch.replies import BadReply, results_of
-from grader.batch.scheduling import Done, Job, Limits, run
+from grader.batch.scheduling import Done, Job, Limits, WorkerProcess, run, warm_workers
 from grader.batch.versions import grader_version
 from grader.curriculum import Lesson
 from grader.errors import InfrastructureError, SetupError, UsageError
@@ -114,9 +114,14 @@ def main(
     with _exclusive(out), contextlib.ExitStack() as stack, \
             tempfile.TemporaryDirectory(prefix="grade-hidden-") as snapshot:
         client = None
+        started: list[WorkerProcess] = []
         if scheduler is not None:
             client = cluster.connect(scheduler, security)
             stack.callback(client.close)
+        else:  # TensorFlow's import in each worker overlaps reading the class
+            started = warm_workers(workers, device, isolate=not no_sandbox)
+            for process in started:
+                stack.callback(process.close)
         found = discover(submissions, wanted=lessons, exclude=out)
         # A Dask worker must run the same grading code (its own hidden checks come with the run).
         code_versions = {lesson.stem: grader_version(lesson) for lesson in found.lessons}
@@ -162,7 +167,7 @@ def main(
             limits = Limits(call_timeout, total_timeout)
             if client is None:
                 results = run(todo, workers=workers, limits=limits, device=device,
-                              isolate=not no_sandbox)
+                              isolate=not no_sandbox, started=started)
                 _grade(console, book, todo, results, versions, hidden=hidden)
             elif todo:
                 _grade_on_cluster(console, book, todo, client, scheduler, limits=limits,
