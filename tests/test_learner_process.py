@@ -352,3 +352,75 @@ def test_the_generic_probes_share_a_call_with_once(session_for):
     assert [generic_call(session, "train", 3, seed=5, once=True) for _ in range(3)] == [1, 1, 1]
     assert generic_call(session, "train", 3, seed=5) == 2  # without once: a call of its own
     assert generic_call(session, "seen", seed=5) == [3, 3]
+
+
+def test_each_call_with_the_same_seed_draws_the_same_numbers_from_every_kind_of_random_op(
+    session_for,
+):
+    """The kernel cache is kept between calls until a stateful random op exists (see
+    grader.learner.seeding); from then on every seed resets it, as tf.random.set_seed does."""
+    session = session_for("""
+        import numpy as np, random, tensorflow as tf
+        def plain(): return tf.reduce_sum(tf.matmul(tf.ones([2, 2]), tf.ones([2, 2])))
+        def global_seed(): return tf.random.normal([3])
+        def op_seed(): return tf.random.uniform([3], seed=7)
+        traced = tf.function(lambda: tf.random.normal([2]))
+        def in_function(): return traced()
+        def dropout(): return tf.nn.dropout(tf.ones([8]), rate=0.5)
+        def shuffled(): return [int(x) for x in tf.data.Dataset.range(8).shuffle(8)]
+        def python_and_numpy(): return [random.random(), float(np.random.rand())]
+    """)
+    assert float(call(session, "plain").array) == 8.0  # no random op yet: the cache is kept
+    for name in ("global_seed", "op_seed", "in_function", "dropout", "shuffled",
+                 "python_and_numpy"):
+        first, again = call(session, name), call(session, name)
+        first, again = (getattr(value, "array", value) for value in (first, again))
+        assert np.array_equal(first, again), name
+    assert float(call(session, "plain").array) == 8.0
+
+
+def test_a_random_op_made_in_an_earlier_call_is_reset_by_the_next_seed(session_for):
+    session = session_for("""
+        import tensorflow as tf
+        traced = tf.function(lambda: tf.random.normal([2]))
+        def make(): return traced()
+        def again(): return traced()
+    """)
+    made, first, second = call(session, "make"), call(session, "again"), call(session, "again")
+    assert np.array_equal(made.array, first.array) and np.array_equal(first.array, second.array)
+
+
+def test_the_kernel_cache_is_cleared_only_once_a_random_op_exists(session_for):
+    # The learner counts TensorFlow's cache clears itself: the grader's seeding of each call
+    # goes through TensorFlow's own seeding, which calls this.
+    session = session_for("""
+        import tensorflow as tf
+        from tensorflow.python import pywrap_tfe
+        clears = []
+        _clear = pywrap_tfe.TFE_ContextClearCaches
+        def _counted(handle): clears.append(1); return _clear(handle)
+        pywrap_tfe.TFE_ContextClearCaches = _counted
+        def plain(): return len(clears)
+        def draw(): tf.random.uniform([1]); return len(clears)
+    """)
+    assert [call(session, "plain") for _ in range(3)] == [0, 0, 0]
+    assert call(session, "draw") == 0
+    assert [call(session, "plain") for _ in range(2)] == [1, 2]
+
+
+def test_what_tensorflow_imports_on_first_use_the_zygote_imported_once(session_for):
+    """numpy.random (seeding), tf.summary's TensorBoard writers and tf.data's transformations
+    are imported lazily by their first use: in every learner process, but for the zygote."""
+    session = session_for("""
+        import sys, numpy as np, tensorflow as tf
+        BEFORE = set(sys.modules)
+        def use_them():
+            np.random.default_rng(0).random(2)
+            list(tf.data.Dataset.range(6).take(4).shuffle(4, seed=1).zip(
+                tf.data.Dataset.range(6)).batch(2).rebatch(1))
+            with tf.summary.create_file_writer("logs").as_default():
+                tf.summary.scalar("loss", 0.5, step=0)
+                tf.summary.histogram("weights", [0.1, 0.2], step=0)
+            return sorted(set(sys.modules) - BEFORE)
+    """)
+    assert call(session, "use_them") == []

@@ -236,6 +236,40 @@ def _as_user(uid: int) -> int:
     return pid
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="learner uids of their own need root")
+def test_a_killed_learner_not_yet_reaped_is_no_leftover_but_a_live_one_is(monkeypatch):
+    """A learner killed by the sweep stays a zombie until the zygote reaps it: the next
+    grading that takes its uid does not sweep again for it (a fork per submission); a live
+    process of the uid is still swept."""
+    claim = sandbox.claim_uid()
+    zombie, live = _as_user(claim.uid), None
+    sweeps: list[int] = []
+    sweep = sandbox.sweep
+    monkeypatch.setattr(sandbox, "sweep", lambda uid: (sweeps.append(uid), sweep(uid)))
+    try:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{zombie}").stat().st_uid != claim.uid and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(zombie, signal.SIGKILL)
+        while (Path(f"/proc/{zombie}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z"
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        sandbox.return_uid(claim)
+        assert sandbox.claim_uid() is claim and sweeps == []  # only a zombie left
+        live = _as_user(claim.uid)
+        time.sleep(0.3)
+        sandbox.return_uid(claim)
+        assert sandbox.claim_uid() is claim and sweeps == [claim.uid]
+        _, status = os.waitpid(live, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    finally:
+        sweep(claim.uid)
+        claim.release()
+        for pid in (zombie, live):
+            with contextlib.suppress(ChildProcessError, TypeError):
+                os.waitpid(pid, 0)  # type: ignore[arg-type]
+
+
 def test_leftovers_of_a_grader_that_died_are_swept_but_not_a_live_graders():
     """A learner uid no grader holds any more (its worker was killed mid-grading) has its
     processes killed by the autograder's final sweep; a uid another grader holds is left to it."""

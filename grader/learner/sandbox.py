@@ -366,15 +366,22 @@ def return_uid(claim: UidClaim) -> None:
 
 
 def _processes_of(uid: int) -> list[int]:
-    """The processes /proc lists as running as ``uid``."""
+    """The live processes /proc lists as running as ``uid``: not the zombies (killed, not yet
+    reaped by their parent), which hold nothing and can do nothing."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and entry.stat().st_uid == uid:
+            if entry.name.isdigit() and entry.stat().st_uid == uid and not _zombie(entry):
                 found.append(int(entry.name))
         except OSError:
             continue
     return found
+
+
+def _zombie(process: Path) -> bool:
+    """Whether /proc's ``process`` has exited and only waits to be reaped."""
+    state = (process / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+    return state in (b"Z", b"X")
 
 
 def policy_for(hide: list[Path], *, uid: int | None, workdir: str,

@@ -22,6 +22,7 @@ from typing import Any
 from grader.learner import sandbox, wire
 from grader.learner.devices import configure as configure_devices
 from grader.learner.plain import to_plain
+from grader.learner.seeding import seed_everything
 
 _state: dict[str, Any] = {"module": None, "source": None, "label": None}
 # The modules a request may name: the generic probes, and the probes and reference helpers of
@@ -75,17 +76,6 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def _seed_everything(seed: int) -> None:
-    """Seed Python, numpy and TensorFlow, and make TensorFlow's ops deterministic."""
-    import keras
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(seed)
-    if not _state.get("deterministic"):
-        tf.config.experimental.enable_op_determinism()
-        _state["deterministic"] = True
-
-
 def _load(path: str, module_name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -128,7 +118,7 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
     _state["label"] = request.get("label")
     try:
         if "seed" in request:
-            _seed_everything(int(request["seed"]))
+            seed_everything(int(request["seed"]))
         if op == "load":
             _state["module"] = _load(request["path"], request["module"])
             return {"ok": True, "value": None}

@@ -31,6 +31,11 @@ from grader.learner.sandbox import Policy
 
 PRELOAD = ("numpy", "tensorflow", "keras", "grader.learner.worker",
            "grader.learner.generic_probes")
+#: What TensorFlow, Keras and numpy import only when first used, and every learner process
+#: would otherwise import again: numpy.random (Keras' seeding: 10 ms a process), tf.summary's
+#: TensorBoard writers (lesson 9: a hundred modules), and tf.data's transformations (below).
+LAZY_IMPORTS = ("numpy.random", "secrets", "tensorboard.summary.v2")
+TF_DATA_OPS = "tensorflow.python.data.ops"
 STARTUP_TIMEOUT_S = 180.0
 NO_GPU = "TensorFlow sees no GPU on this machine: grade without --device gpu"
 
@@ -240,6 +245,7 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
 
         for name in PRELOAD:
             importlib.import_module(name)
+        _preload_lazy_imports()
         _preload_probes()
     except BaseException as exc:
         wire.send_message(sock, {"error": f"{type(exc).__name__}: {exc}"})
@@ -280,6 +286,20 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
             for received in fds:
                 os.close(received)
             wire.send_message(sock, {"error": "bad request"})
+
+
+def _preload_lazy_imports() -> None:
+    """Import :data:`LAZY_IMPORTS` and every ``tf.data`` transformation's module (each is
+    imported by its first use: ``Dataset.take`` imports ``take_op``) once, here."""
+    import importlib
+    import pkgutil
+
+    data_ops = importlib.import_module(TF_DATA_OPS)
+    transformations = [f"{TF_DATA_OPS}.{module.name}" for module in
+                       pkgutil.iter_modules(data_ops.__path__) if module.name.endswith("_op")]
+    for name in (*LAZY_IMPORTS, *transformations):
+        with contextlib.suppress(Exception):  # absent from this TensorFlow: imported if used
+            importlib.import_module(name)
 
 
 def _preload_probes() -> None:
