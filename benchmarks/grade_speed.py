@@ -51,7 +51,7 @@ try:
 except ValueError:
     pass
 f = tf.function(s.fibonacci)
-for n in (10, 12):
+for n in (10, 5):
     s.fibonacci(n)
     f(n)
 f.get_concrete_function(10).graph.as_graph_def()
