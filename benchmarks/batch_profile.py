@@ -90,7 +90,7 @@ def instrument(clock: Clock) -> None:
     Zygote.fork = clock.timed("start", original_fork)
     LearnerSession._await_sandbox = clock.timed("start", original_sandbox)
     LearnerSession._ensure_loaded = ensure_loaded
-    original_run = LearnerSession.run
+    original_run = LearnerSession._run
 
     def run(self: LearnerSession, *args: Any, **kwargs: Any) -> Any:
         before = clock.spent["start"] + clock.spent["import"]
@@ -100,7 +100,7 @@ def instrument(clock: Clock) -> None:
         finally:
             clock.spent["calls"] += (time.perf_counter() - started
                                      - (clock.spent["start"] + clock.spent["import"] - before))
-    LearnerSession.run = run
+    LearnerSession._run = run
     LearnerSession.close = clock.timed("stop", LearnerSession.close)
     runner.pytest = type("pytest", (), {"main": staticmethod(clock.timed("pytest", pytest.main)),
                                         "ExitCode": pytest.ExitCode})

@@ -237,6 +237,31 @@ def _as_user(uid: int) -> int:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="learner uids of their own need root")
+def test_a_forked_process_never_takes_its_parents_spare_uid():
+    """A spare claim stays with the process that kept it: a child forked after (a batch's
+    helper, a test's fork) claims a uid of its own, which the parent's next grading does not
+    share."""
+    claim = sandbox.claim_uid()
+    sandbox.return_uid(claim)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.write(write, str(sandbox.claim_uid().uid).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        childs = int(pipe.read() or 0)
+    try:
+        assert childs and childs != claim.uid
+        assert sandbox.claim_uid() is claim
+    finally:
+        claim.release()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="learner uids of their own need root")
 def test_a_killed_learner_not_yet_reaped_is_no_leftover_but_a_live_one_is(monkeypatch):
     """A learner killed by the sweep stays a zombie until the zygote reaps it: the next
     grading that takes its uid does not sweep again for it (a fork per submission); a live

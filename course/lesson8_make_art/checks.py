@@ -11,7 +11,6 @@ numpy. The learner's process only returns arrays. Where a check grades one funct
 
 from __future__ import annotations
 
-import weakref
 from functools import cache, lru_cache
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 from grader._tensorflow import quiet_keras
 from grader.check import check
 from grader.expect import NUMERIC_KINDS, TENSOR_KINDS, describe, expect_array, fail
-from grader.learner.failures import LearnerFailure, LearnerRaised
+from grader.learner.failures import LearnerRaised
 from grader.learner.wire import Array
 from grader.pytest_plugin import seed_for
 
@@ -415,7 +414,6 @@ def test_dream_step_flat_gradient(learner, rng, seed):
 
 # -- dream -------------------------------------------------------------------------------------
 
-_RUNS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 def _dream_seed() -> int:
     return seed_for("lesson8_make_art::dream")  # taken when a check runs: grade audit salts it
 
@@ -431,18 +429,10 @@ def _dream(learner, *, steps: int, octaves: int, octave_scale: float) -> dict[st
     label = (f"dream(model, image of shape {_shape_text(image.shape)}, {DREAM_LAYERS}, "
              f"steps={steps}, step_size={DREAM_STEP_SIZE}, octaves={octaves}, "
              f"octave_scale={octave_scale})")
-    runs = _RUNS.setdefault(learner, {})
-    if label not in runs:
-        try:
-            runs[label] = learner.run(
-                f"{PROBES}:dream", label=label, seed=_dream_seed(), timeout=60, image=image,
-                layers=DREAM_LAYERS, steps=steps, step_size=DREAM_STEP_SIZE, octaves=octaves,
-                octave_scale=octave_scale)
-        except LearnerFailure as failure:
-            runs[label] = failure
-    answer = runs[label]
-    if isinstance(answer, LearnerFailure):
-        raise answer
+    answer = learner.run_once(
+        f"{PROBES}:dream", label=label, seed=_dream_seed(), timeout=60, image=image,
+        layers=DREAM_LAYERS, steps=steps, step_size=DREAM_STEP_SIZE, octaves=octaves,
+        octave_scale=octave_scale)
     if type(answer) is not dict:
         fail("the grader could not read what dream returned")
     value = answer.get("image")

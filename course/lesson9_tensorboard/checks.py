@@ -12,7 +12,6 @@ and its files are shared by the checks that judge it, so grading stays quick.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +22,7 @@ from grader.events import MAX_FILE_BYTES, EventFile, EventFileError, Histogram, 
 from grader.events import read_event_file as _read_event_file
 from grader.expect import describe, expect_array, fail
 from grader.graphs import GraphError, nodes
-from grader.learner.failures import LearnerFailure, LearnerRaised
+from grader.learner.failures import LearnerRaised
 from grader.learner.wire import Array
 from grader.pytest_plugin import seed_for
 
@@ -75,30 +74,12 @@ NOTHING_WRITTEN = (
 
 # -- one call per function, shared by its checks -----------------------------------------------
 
-_ANSWERS: weakref.WeakKeyDictionary[Any, dict[str, tuple[bool, Any]]] = (
-    weakref.WeakKeyDictionary())
-
-
 def _shared(learner, probe: str, label: str, **kwargs: Any) -> Any:
-    """The answer of ``probe`` for this learner, computed once (its failure re-raised)."""
-    try:
-        answers = _ANSWERS.setdefault(learner, {})
-    except TypeError:  # not weak-referenceable: no sharing
-        answers = {}
-    if probe not in answers:
-        try:
-            value = learner.run(f"{PROBES}:{probe}", label=label,
-                                seed=seed_for(f"{PROBES}::{probe}"), timeout=CALL_TIMEOUT_S,
-                                **kwargs)
-            answers[probe] = (True, value)
-        except LearnerFailure as error:
-            answers[probe] = (False, error)
-    ok, value = answers[probe]
-    if not ok:
-        # Without its old traceback: each raise would add to it, and pytest's report of the
-        # failure grows (and slows) with every check that shares it.
-        raise value.with_traceback(None)
-    return value
+    """The answer of ``probe`` for this learner, computed once per grading (its failure
+    raised again for each check that shares it)."""
+    return learner.run_once(f"{PROBES}:{probe}", label=label,
+                            seed=seed_for(f"{PROBES}::{probe}"), timeout=CALL_TIMEOUT_S,
+                            **kwargs)
 
 
 def _rng(probe: str) -> np.random.Generator:

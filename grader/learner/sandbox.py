@@ -339,9 +339,11 @@ class UidClaim:
             self._fd = -1
 
 
-#: Per process (a forked child does not use its parent's): claims whose sessions ended, each
-#: swept as its learner was killed, kept locked for the next session rather than released.
-_spare_claims: dict[int, list[UidClaim]] = {}
+#: Claims whose sessions ended, each swept as its learner was killed, kept locked for this
+#: process's next session rather than released (a forked child starts with none: they are its
+#: parent's).
+_spare_claims: list[UidClaim] = []
+os.register_at_fork(after_in_child=_spare_claims.clear)
 
 
 def claim_uid() -> UidClaim:
@@ -350,9 +352,8 @@ def claim_uid() -> UidClaim:
 
     Keeping the lock between gradings spares a batch worker a claim, and its sweep, per
     submission; two sessions alive in one process still never share a uid."""
-    spare = _spare_claims.setdefault(os.getpid(), [])
-    while spare:
-        claim = spare.pop()
+    while _spare_claims:
+        claim = _spare_claims.pop()
         if claim._fd >= 0:
             if _processes_of(claim.uid):
                 sweep(claim.uid)
@@ -362,7 +363,7 @@ def claim_uid() -> UidClaim:
 
 def return_uid(claim: UidClaim) -> None:
     """Give back ``claim`` after its learner was killed and swept (see :func:`claim_uid`)."""
-    _spare_claims.setdefault(os.getpid(), []).append(claim)
+    _spare_claims.append(claim)
 
 
 def _processes_of(uid: int) -> list[int]:

@@ -120,6 +120,11 @@ class LearnerSession:
         The probe is ``<function>`` of the course's ``course/<stem>/probes.py``, or of the
         grader's generic probes for ``"grader:<function>"`` (see :mod:`grader.generic`).
         """
+        return self._run(probe, label, seed, timeout, wire.to_wire(kwargs))
+
+    def _run(self, probe: str, label: str, seed: int, timeout: float | None,
+             encoded_kwargs: Any) -> Any:
+        """:meth:`run` with its arguments already in wire form."""
         self.last_output = ""
         if self._deadline - time.monotonic() <= 0:
             raise LearnerOutOfTime(label, self.total_timeout, started=False)
@@ -129,7 +134,7 @@ class LearnerSession:
             "probe": wire.probe_address(probe, self.course_package),
             "label": label,
             "seed": seed,
-            "kwargs": wire.to_wire(kwargs),
+            "kwargs": encoded_kwargs,
         }
         if self.substitutes:
             request["substitute"] = list(self.substitutes)
@@ -155,9 +160,9 @@ class LearnerSession:
         raised again for each), so the learner's code runs once per grading. Take ``seed``
         from the call (``seed_for("<stem>::<what>")``), not from the check, or nothing is
         shared."""
-        key = ("run", probe, seed, self.substitutes, _digest(wire.to_wire(kwargs)))
-        answer = self.shared(key, lambda: self.run(probe, label=label, seed=seed,
-                                                   timeout=timeout, **kwargs))
+        encoded = wire.to_wire(kwargs)
+        key = ("run", probe, seed, self.substitutes, _digest(encoded))
+        answer = self.shared(key, lambda: self._run(probe, label, seed, timeout, encoded))
         return copy.deepcopy(answer)  # a check that edits its answer changes no other check's
 
     def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
