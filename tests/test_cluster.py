@@ -513,3 +513,87 @@ def test_forged_replies_earn_nothing_and_are_graded_again_by_an_honest_worker(
     assert local.returncode == 0, local.stderr
     assert _dump(tmp_path / "mixed-out" / "gradebook.db") == _dump(
         tmp_path / "local" / "gradebook.db")
+
+
+LATE = '''
+"""Loaded at start-up by a Dask worker's Python: its grader is honest, but ready late."""
+import asyncio
+
+import grader.batch.cluster_worker as cluster_worker
+
+_setup = cluster_worker.GraderPlugin.setup
+
+
+async def _late(self, worker):
+    await asyncio.sleep(LATE_S)
+    return await _setup(self, worker)
+
+
+cluster_worker.GraderPlugin.setup = _late
+'''
+
+
+def _late_worker(root: Path, seconds: float) -> dict[str, str]:
+    """The environment of an honest worker that can grade only ``seconds`` after a run starts."""
+    folder = root / "late"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(LATE.replace("LATE_S", repr(seconds)),
+                                             encoding="utf-8")
+    path = os.environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": f"{folder}:{path}" if path else str(folder)}
+
+
+def test_a_forged_reply_waits_for_an_honest_worker_still_starting_not_for_the_forger(
+        tmp_path: Path) -> None:
+    """The forger answers every file before the honest worker can grade: each file is graded
+    again by the honest worker once it is ready (never handed back to the forger, which would
+    make it a grader error), and the gradebook is the one a local run gives."""
+    students = ("alice", "bob")
+    classdir = _write_class(tmp_path / "class", students)
+    with _cluster(tmp_path / "mixed", [_forger(tmp_path), _late_worker(tmp_path, 15)]) as cluster:
+        mixed = _batch(classdir, "--out", tmp_path / "mixed-out", "--scheduler",
+                       cluster.address, "--timeout", TIMEOUT, "--lessons", "1")
+    assert mixed.returncode == 0, mixed.stderr + mixed.stdout
+    local = _batch(classdir, "--out", tmp_path / "local", "--jobs", "1", "--timeout", TIMEOUT,
+                   "--lessons", "1")
+    assert local.returncode == 0, local.stderr
+    assert _dump(tmp_path / "mixed-out" / "gradebook.db") == _dump(
+        tmp_path / "local" / "gradebook.db")
+
+
+HUNG = '''
+import time
+
+import grader.batch.cluster_worker as cluster_worker
+
+
+def _hung(self, payload, extra_checks=None):
+    time.sleep(600)
+
+
+cluster_worker.GraderPlugin.grade = _hung
+'''
+
+
+def test_a_regrade_whose_only_honest_worker_left_ends_as_a_bad_reply_not_a_hang(
+        tmp_path: Path) -> None:
+    """A file graded again only on the honest worker (never on the forger) waits for it; when
+    that worker dies mid-grading, the run ends with the forger's bad replies as grader errors
+    instead of holding the file for a worker that will not come back."""
+    classdir = _write_class(tmp_path / "class", ("alice",))
+    honest = _late_worker(tmp_path, 5)
+    (Path(honest["PYTHONPATH"].split(":")[0]) / "sitecustomize.py").open("a").write(HUNG)
+    with _cluster(tmp_path / "mixed", [_forger(tmp_path), honest]) as cluster:
+        started = time.monotonic()
+        batch = subprocess.Popen(
+            [_grade_script(), "batch", str(classdir), "--out", str(tmp_path / "out"),
+             "--scheduler", cluster.address, "--timeout", TIMEOUT, "--lessons", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+        time.sleep(25)  # the forger has answered; the honest worker holds the regrade, hung
+        cluster.processes[2].kill()
+        out, err = batch.communicate(timeout=120)
+    assert batch.returncode == 0, err + out
+    assert time.monotonic() - started < 120
+    rows = [row for row in _results(tmp_path / "out").values() if row["status"] != "missing"]
+    assert rows and all(row["status"] == "grader error" for row in rows), [(r["status"], r["problem"], r["score"]) for r in rows]
+    assert all("no other worker could grade it again" in row["problem"] for row in rows), rows

@@ -16,6 +16,7 @@ A Dask scheduler runs whatever its clients send: it belongs on a trusted network
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import itertools
 import logging
@@ -168,18 +169,21 @@ def run(
     with _scheduler_calls(address):
         client.register_plugin(plugin)
     futures: dict[Any, Job] = {}
-    sent: dict[Any, tuple[dict[str, Any], int]] = {}  # future: its payload, its attempt
+    sent: dict[Any, _Attempt] = {}
     waiting = iter(jobs)
     watch = _Watch(client, address, name, on_workers, on_refusal)
+    regrades = _Regrades()
 
-    def send(job: Job, payload: dict[str, Any], attempt: int, avoid: set[str]) -> None:
-        others = sorted(set(watch.able_workers) - avoid) if avoid else []
-        future = client.submit(task, payload, name, checks, resources={name: 1}, pure=False,
-                               key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}",
-                               workers=others or None, allow_other_workers=bool(others))
+    def send(job: Job, attempt: _Attempt, workers: list[str] | None = None) -> None:
+        """``job`` to any able worker, or strictly to one of ``workers`` (a grading again)."""
+        future = client.submit(task, attempt.payload, name, checks, resources={name: 1},
+                               pure=False, key=f"grade-{job.lesson.name}-{uuid.uuid4().hex}",
+                               workers=workers, allow_other_workers=False)
         futures[future] = job
-        sent[future] = (payload, attempt)
+        sent[future] = attempt
         pending.add(future)
+        if workers:
+            regrades.sent(future, set(workers))
 
     def submit(count: int) -> None:
         """Up to ``count`` more tasks: the scheduler holds a window of submissions, not all."""
@@ -193,26 +197,42 @@ def run(
                     # the hidden checks' folders here: hidden too on a worker of this machine
                     "hide": [str(folder) for folder in hidden_folders()],
                 }
-                send(job, payload, 1, set())
+                send(job, _Attempt(payload))
 
     def checked(future: Any, reply: dict[str, Any]) -> dict[str, Any] | None:
-        """``reply`` if it is believable; else None, and the job sent to another worker, or
-        ``{"bad_reply": why}`` on the second bad reply."""
+        """``reply`` if it is believable; else None, and the job kept to be graded again on
+        another worker, or ``{"bad_reply": why}`` on the second bad reply."""
         if "results" not in reply:
             return reply
-        payload, attempt = sent[future]
+        attempt = sent[future]
         try:
             results_of(reply, futures[future].lesson,
-                       hashlib.sha256(payload["source"]).hexdigest(), hidden)
+                       hashlib.sha256(attempt.payload["source"]).hexdigest(), hidden)
         except BadReply as error:
-            if attempt > 1:
+            if attempt.number > 1:
                 return {"bad_reply": f"two workers sent replies this grader cannot have made "
                                      f"({error})"}
             with _scheduler_calls(address):
                 ran_on = set(client.who_has([future]).get(future.key, ()))
-                send(futures[future], payload, attempt + 1, ran_on)
+            regrades.wait(futures[future], attempt.again(ran_on, str(error)))
             return None
         return reply
+
+    def regrade_waiting() -> Iterator[Done]:
+        """Send each job waiting to be graded again to a worker that did not grade it (only
+        there: the scheduler may not hand it back to the one that sent a bad reply); a job
+        whose chosen workers all left waits again; one that no other worker can grade is
+        yielded as a bad reply."""
+        for future in regrades.stranded(watch.able_workers):
+            regrades.wait(futures.pop(future), sent.pop(future))
+            future.cancel()
+        for job, attempt, others in regrades.ready(watch):
+            if others:
+                send(job, attempt, others)
+            else:
+                yield Done(job, {"bad_reply": f"a worker sent a reply this grader cannot "
+                                              f"have made ({attempt.error}), and no other "
+                                              "worker could grade it again"})
 
     try:
         with _scheduler_calls(address):
@@ -222,9 +242,11 @@ def run(
                       if extra_checks else None)
         pending = as_completed(loop=client.loop)
         submit(MIN_IN_FLIGHT)
-        while not pending.is_empty():
+        while not pending.is_empty() or regrades.waiting:
             batch = pending.next_batch(block=False)
             for future in batch:
+                if regrades.abandoned(future):
+                    continue
                 try:
                     reply = checked(future, _reply(future))
                 except FutureCancelledError:
@@ -235,6 +257,7 @@ def run(
                 if reply is not None:
                     yield Done(job, reply)
             watch.check()
+            yield from regrade_waiting()
             submit(max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * watch.able) - len(futures))
             if not batch:
                 time.sleep(0.05)
@@ -245,6 +268,72 @@ def run(
             # the run's outcome stands either way; workers drop the plugin when they stop
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(name)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Attempt:
+    """One grading of a job sent to the cluster: its payload, which attempt it is, and the
+    workers whose replies this grader could not have made (and why)."""
+
+    payload: dict[str, Any]
+    number: int = 1
+    bad_workers: frozenset[str] = frozenset()
+    error: str = ""
+
+    def again(self, ran_on: set[str], error: str) -> _Attempt:
+        return _Attempt(self.payload, self.number + 1, self.bad_workers | ran_on, error)
+
+
+class _Regrades:
+    """Jobs to grade again after a bad reply, each only on a worker that did not send one."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[Job, _Attempt, float]] = []
+        self._restricted: dict[Any, set[str]] = {}  # a regrade's future: where it may run
+        self._abandoned: set[Any] = set()
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self._waiting)
+
+    def wait(self, job: Job, attempt: _Attempt) -> None:
+        self._waiting.append((job, attempt, time.monotonic()))
+
+    def sent(self, future: Any, workers: set[str]) -> None:
+        self._restricted[future] = workers
+
+    def abandoned(self, future: Any) -> bool:
+        """Whether ``future`` was a regrade given up for another (see :meth:`stranded`)."""
+        self._restricted.pop(future, None)
+        if future in self._abandoned:
+            self._abandoned.discard(future)
+            return True
+        return False
+
+    def stranded(self, able: list[str]) -> list[Any]:
+        """Regrades none of whose workers can grade any more (Dask would hold them for
+        those workers forever): given up, for their jobs to wait again."""
+        lost = [future for future, workers in self._restricted.items()
+                if not future.done() and not workers & set(able)]
+        for future in lost:
+            del self._restricted[future]
+            self._abandoned.add(future)
+        return lost
+
+    def ready(self, watch: _Watch) -> list[tuple[Job, _Attempt, list[str]]]:
+        """The waiting jobs that can go now, each with the workers it may go to; an empty
+        list for one that never will: no connected worker but those that sent it bad replies
+        or refused the run, or none able for NO_WORKER_WAIT_S."""
+        ready, still = [], []
+        for job, attempt, since in self._waiting:
+            others = sorted(set(watch.able_workers) - attempt.bad_workers)
+            hopeful = set(watch.connected) - attempt.bad_workers - set(watch.refused)
+            if others or not hopeful or time.monotonic() - since > NO_WORKER_WAIT_S:
+                ready.append((job, attempt, others))
+            else:
+                still.append((job, attempt, since))
+        self._waiting = still
+        return ready
 
 
 def _reply(future: Any) -> dict[str, Any]:
@@ -300,6 +389,7 @@ class _Watch:
         self.refused: dict[str, str] = {}
         self.able = 0  # workers that accepted the run, as last seen
         self.able_workers: list[str] = []
+        self.connected: list[str] = []  # every worker, able to grade this run or not (yet)
         self.last = 0.0
         self.unreachable_since: float | None = None
         self.idle_since: float | None = None
@@ -327,6 +417,7 @@ class _Watch:
         able = [a for a, info in workers.items() if (info.get("resources") or {}).get(self.name)]
         self.able = len(able)
         self.able_workers = able
+        self.connected = list(workers)
         self.on_workers(len(able))
         if able:
             self.idle_since = None
