@@ -424,3 +424,18 @@ def test_what_tensorflow_imports_on_first_use_the_zygote_imported_once(session_f
             return sorted(set(sys.modules) - BEFORE)
     """)
     assert call(session, "use_them") == []
+
+
+def test_the_zygote_warms_up_without_a_thread_of_its_own(zygote):
+    """What the zygote does before forking (imports, lazy imports, the op registry) starts no
+    thread beyond those its imports start anyway: a learner process inherits no thread pool
+    whose threads it would not have."""
+    import subprocess
+    import sys
+
+    bare = subprocess.run(
+        [sys.executable, "-c", "import os, numpy, tensorflow, keras; "
+         "print(len(os.listdir('/proc/self/task')))"],
+        capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    threads = len(os.listdir(f"/proc/{zygote._process.pid}/task"))
+    assert threads <= int(bare.stdout.split()[-1])
