@@ -36,7 +36,7 @@ MANIFEST = Path("course") / "course.toml"
 ENV_VAR = "TF_COURSE_DIR"
 STEM = re.compile(r"^lesson(\d+)_([a-z0-9_]+)$")
 DATASETS = ("mnist", "fashion_mnist")
-_DEFAULT_KEYS = {"logical_devices", "call_timeout", "total_timeout"}
+_DEFAULT_KEYS = {"logical_devices", "call_timeout", "total_timeout", "optimize_graphs"}
 _LESSON_KEYS = {"stem", "title", "data"} | _DEFAULT_KEYS
 
 
@@ -50,6 +50,7 @@ class LessonEntry:
     logical_devices: int | None = None
     call_timeout: float | None = None
     total_timeout: float | None = None
+    optimize_graphs: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Course:
     logical_devices: int = 1
     call_timeout: float | None = None
     total_timeout: float | None = None
+    optimize_graphs: bool = True
 
     @property
     def manifest(self) -> Path:
@@ -99,6 +101,13 @@ def _number(value: Any, path: Path, key: str, *, integer: bool = False) -> Any:
     return value
 
 
+def _flag(value: object, path: Path, key: str) -> bool | None:
+    """A manifest's true or false (None when absent), or a one-line UsageError."""
+    if value is None or type(value) is bool:
+        return value
+    raise _fail(path, f"{key} = {value!r}: write true or false")
+
+
 def _entry(item: Any, path: Path) -> LessonEntry:
     if isinstance(item, str):
         item = {"stem": item}
@@ -122,7 +131,8 @@ def _entry(item: Any, path: Path) -> LessonEntry:
                        _number(item.get("logical_devices"), path, "logical_devices",
                                integer=True),
                        _number(item.get("call_timeout"), path, "call_timeout"),
-                       _number(item.get("total_timeout"), path, "total_timeout"))
+                       _number(item.get("total_timeout"), path, "total_timeout"),
+                       _flag(item.get("optimize_graphs"), path, "optimize_graphs"))
 
 
 def load(root: Path) -> Course:
@@ -153,7 +163,10 @@ def load(root: Path) -> Course:
                                 integer=True) or 1,
         call_timeout=_number(defaults.get("call_timeout"), path, "call_timeout"),
         total_timeout=_number(defaults.get("total_timeout"), path, "total_timeout"),
+        optimize_graphs=_flag(defaults.get("optimize_graphs"), path,
+                              "optimize_graphs") is not False,
     )
+
 
 
 def find_root(start: Path | None = None) -> Path | None:

@@ -105,6 +105,13 @@ class Lesson:
         return count if type(count) is int and count >= 1 else 1
 
     @property
+    def optimize_graphs(self) -> bool:
+        """Whether TensorFlow's graph optimizer (Grappler) runs in its learner processes: the
+        manifest's ``optimize_graphs``, else the course's default, else true."""
+        own = self._entry().optimize_graphs
+        return self.course.optimize_graphs if own is None else own
+
+    @property
     def call_timeout(self) -> float | None:
         return self._entry().call_timeout or self.course.call_timeout
 

@@ -235,7 +235,7 @@ def _simplify_dtypes(value: Any, depth: int = 0) -> None:
 def describe_model(model: Any) -> dict[str, Any]:
     """A Keras model as plain data (runs in the learner's process; never raises).
 
-    Returns ``{"class", "module", "built", "compiled", "config", "nodes", "weights", "loss",
+    Returns ``{"class", "module", "compiled", "config", "nodes", "weights", "loss",
     "optimizer", "input_shape", "output_shape"}``: the config as JSON-safe data (``nodes``: how
     a functional model's layers are called, by name), the weights as numpy arrays
     in ``model.get_weights()`` order, the loss as ``{"kind", "name", "from_logits"}`` (None when
@@ -249,7 +249,6 @@ def describe_model(model: Any) -> dict[str, Any]:
     return {
         "class": _type_name(model),
         "module": _attempt(lambda: str(type(model).__module__)[:200], ""),
-        "built": bool(_attempt(lambda: model.built is True, False)),
         "compiled": bool(_attempt(lambda: getattr(model, "compiled", False) is True, False)),
         "config": _plain(config),
         "nodes": _plain(nodes),

@@ -155,6 +155,7 @@ def grade_submission(
     with LearnerSession(
         zygote, submission, module_name=lesson.stem, call_timeout=call_timeout,
         total_timeout=total_timeout, isolate=isolate, logical_devices=lesson.logical_devices,
+        optimize_graphs=lesson.optimize_graphs,
         course_package=lesson.course.package,
     ) as session:
         session.on_progress = on_progress

@@ -65,6 +65,8 @@ def test_nothing_in_the_grader_package_names_a_lesson():
     ("[[lessons]]\nstem = \"lesson1_a\"\ndata = [\"imagenet\"]", "a list of mnist"),
     ("[[lessons]]\nstem = \"lesson1_a\"\ncolour = 1", "unknown key 'colour'"),
     ("[defaults]\ncall_timeout = -1", "positive number"),
+    ("[[lessons]]\nstem = \"lesson1_a\"\noptimize_graphs = \"no\"", "write true or false"),
+    ("[defaults]\noptimize_graphs = 0", "write true or false"),
     ("name = ", "not valid TOML"),
 ])
 def test_a_bad_manifest_is_one_line_that_says_what_to_fix(tmp_path, text, message):
@@ -73,6 +75,19 @@ def test_a_bad_manifest_is_one_line_that_says_what_to_fix(tmp_path, text, messag
     with pytest.raises(UsageError, match=re.escape(message)) as caught:
         course.load(tmp_path)
     assert "\n" not in str(caught.value) and "course.toml" in str(caught.value)
+
+
+def test_optimize_graphs_is_the_lessons_else_the_courses_else_on(tmp_path):
+    (tmp_path / "course").mkdir()
+    manifest = tmp_path / "course" / "course.toml"
+    lessons = ('[[lessons]]\nstem = "lesson1_a"\noptimize_graphs = false\n'
+               '[[lessons]]\nstem = "lesson2_b"\n')
+    manifest.write_text(lessons)
+    loaded = course.load(tmp_path)
+    assert [e.optimize_graphs for e in loaded.entries] == [False, None]
+    assert loaded.optimize_graphs is True
+    manifest.write_text("[defaults]\noptimize_graphs = false\n" + lessons)
+    assert course.load(tmp_path).optimize_graphs is False
 
 
 def test_the_course_is_found_from_any_folder_inside_it_or_named(tmp_path, monkeypatch):

@@ -136,7 +136,7 @@ def test_description_is_plain_data(dense_model):
     description = describe_model(dense_model)
     json.dumps({k: v for k, v in description.items() if k != "weights"})  # JSON-safe
     assert description["class"] == "Sequential"
-    assert description["compiled"] and description["built"]
+    assert description["compiled"]
     assert description["input_shape"] == [None, 20]
     assert description["output_shape"] == [None, 5]
     assert description["loss"]["name"] == "SparseCategoricalCrossentropy"
@@ -166,7 +166,7 @@ def test_description_never_fails_on_odd_objects():
             return {"a": object(), "b": (1, 2.5, "x", None), 3: "dropped"}
 
         @property
-        def built(self):
+        def compiled(self):
             raise RuntimeError("no")
 
     for thing in (None, 42, "model", Odd()):
@@ -176,7 +176,7 @@ def test_description_never_fails_on_odd_objects():
     odd = describe_model(Odd())
     assert odd["class"].endswith("Odd")
     assert odd["config"] == {"a": "object", "b": [1, 2.5, "x", None]}
-    assert odd["built"] is False
+    assert odd["compiled"] is False
 
 
 # -- rejections --------------------------------------------------------------------------------

@@ -439,3 +439,14 @@ def test_the_zygote_warms_up_without_a_thread_of_its_own(zygote):
         capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     threads = len(os.listdir(f"/proc/{zygote._process.pid}/task"))
     assert threads <= int(bare.stdout.split()[-1])
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_a_lesson_can_run_its_graphs_without_tensorflows_graph_optimizer(session_for, optimize):
+    session = session_for("""
+        import tensorflow as tf
+        def options(): return tf.config.optimizer.get_experimental_options()
+        def doubled(): return tf.function(lambda x: x * 2)(tf.constant(3))
+    """, optimize_graphs=optimize)
+    assert call(session, "options").get("disable_meta_optimizer", False) is not optimize
+    assert int(call(session, "doubled").array) == 6

@@ -14,17 +14,24 @@ from grader.curriculum import find_lesson
 from tests.conftest import VARIANTS, expected_failures, failed_checks
 
 
-def _probes_run(grade, lesson: str, path) -> tuple[Any, Counter]:
+def _probes_run(grade, lesson: str, path) -> tuple[Any, Counter, dict[str, set[str]]]:
+    """The results, how many times each probe ran, and the checks that received its answer
+    (a shared answer reaches each of them as the very same reply)."""
     replies: list[tuple[str, str, Any]] = []
     results = grade(lesson, path, replies=replies)
-    return results, Counter(probe for _, probe, _ in replies)
+    runs = Counter(probe for probe, _ in {(probe, id(value)) for _, probe, value in replies})
+    receivers: dict[str, set[str]] = {}
+    for check_id, probe, _ in replies:
+        receivers.setdefault(probe, set()).add(check_id)
+    return results, runs, receivers
 
 
 def test_lesson6_builds_the_convnet_once_for_its_three_architecture_checks(grade):
     # An uncompiled model: no training runs, and three checks read build_convnet's models.
     path = VARIANTS / "lesson6" / "buggy" / "b11_not_compiled.py"
-    results, probes = _probes_run(grade, "lesson6", path)
-    assert probes["lesson6_conv_mnist:build_convnet"] == 1
+    results, runs, receivers = _probes_run(grade, "lesson6", path)
+    assert runs["lesson6_conv_mnist:build_convnet"] == 1
+    assert len(receivers["lesson6_conv_mnist:build_convnet"]) == 3
     assert failed_checks(results) == expected_failures(path)  # each check still judged
 
 
@@ -68,3 +75,20 @@ def test_lesson7_grader_step_moves_the_weights_as_one_step_of_model_fit_with_pla
         if name.startswith("frozen/"):
             np.testing.assert_array_equal(stepped, first)
     assert not np.array_equal(by_step.get_layer("head").get_weights()[0], start[-2])
+
+
+def test_a_shared_answer_counts_for_every_check_that_receives_it_in_check_course(grade):
+    """Lesson 1's counter runs once for three checks; the one that declares the learner's
+    reported fact (is it a tf.function?) receives it too, so `grade check-course` finds the
+    fact declared rather than undeclared behind the first check that asked."""
+    from grader.authoring.checking import reported_problems
+
+    lesson = find_lesson("lesson1")
+    replies: list[tuple[str, str, Any]] = []
+    grade("lesson1", lesson.solution_path, replies=replies)
+    counter = [(check_id, id(value)) for check_id, probe, value in replies
+               if probe == "lesson1_warmup:counter"]
+    assert len({run for _, run in counter}) == 2  # counting 1, 2, 3; two counters in turn
+    assert "counter_is_tf_function" in {check_id for check_id, _ in counter}
+    problems, declared = reported_problems(lesson, replies)
+    assert problems == [] and any("counter_is_tf_function" in line for line in declared)

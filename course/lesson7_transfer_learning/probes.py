@@ -23,11 +23,10 @@ from grader.learner.worker import current_label
 
 
 def _model_state(model: Any) -> dict[str, Any]:
-    """A model's class and description; keep it at the top of a probe's answer: a nested
-    model's layers sit deep already."""
-    is_model = isinstance(model, keras.Model)
-    return {"class": type(model).__name__, "is_model": is_model,
-            "description": describe_model(model) if is_model else None}
+    """A model's class and description (None for anything but a keras.Model); keep it at
+    the top of a probe's answer: a nested model's layers sit deep already."""
+    return {"class": type(model).__name__,
+            "description": describe_model(model) if isinstance(model, keras.Model) else None}
 
 
 def _base() -> Any:
@@ -91,7 +90,7 @@ def extractor(module: ModuleType, images: np.ndarray, labels: np.ndarray) -> dic
     model = module.feature_extractor(base)
     answer = _model_state(model)
     answer["after_step"] = answer["step_error"] = None
-    if answer["is_model"]:
+    if answer["description"] is not None:
         current_label("one step of training through the extractor feature_extractor returned "
                       "(the grader's Dense head, plain SGD)")
         answer["step_error"], answer["head_after"] = _grader_step(model, images, labels,

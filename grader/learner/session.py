@@ -68,6 +68,7 @@ class LearnerSession:
         cpu_seconds: int | None = None,
         isolate: bool = False,
         logical_devices: int = 1,
+        optimize_graphs: bool = True,
         course_package: str | None = None,
     ) -> None:
         self.zygote = zygote
@@ -83,6 +84,7 @@ class LearnerSession:
         self._deadline = time.monotonic() + total_timeout
         self.memory_limit = memory_limit
         self.logical_devices = logical_devices
+        self.optimize_graphs = optimize_graphs
         self.workdir = tempfile.mkdtemp(prefix="grade-learner-")
         self.path = os.path.join(self.workdir, f"{module_name}.py")
         shutil.copyfile(source, self.path)
@@ -109,6 +111,7 @@ class LearnerSession:
         self.current_check = ""
         self.replies: list[tuple[str, str, Any]] | None = None
         self._answers: dict[Hashable, tuple[bool, Any]] = {}
+        self._replied: dict[Hashable, list[tuple[str, str, Any]]] = {}  # replies behind each
 
     # -- public ---------------------------------------------------------------------------
 
@@ -170,10 +173,18 @@ class LearnerSession:
         rebuilt from the learner's answer, say): what it returned, or what it raised (the
         learner's failure, a check's verdict that the answer is unusable), for each."""
         if key not in self._answers:
+            first = len(self.replies) if self.replies is not None else 0
             try:
                 self._answers[key] = (True, compute())
             except Exception as exc:
                 self._answers[key] = (False, exc)
+            if self.replies is not None:
+                self._replied[key] = self.replies[first:]
+        elif self.replies is not None:
+            # each check that shares the answers receives them (`grade check-course` asks
+            # whether any of them declares the facts they hold)
+            self.replies.extend((self.current_check, probe, value)
+                                for _, probe, value in self._replied.get(key, []))
         ok, answer = self._answers[key]
         if not ok:
             # without its old traceback: each raise would add to it, and pytest's report of
@@ -207,7 +218,8 @@ class LearnerSession:
         self.processes_started += 1
         self._await_sandbox(self._child)
         where = f"importing {self.display_name}"
-        request = {"op": "load", "path": self.path, "module": self.module_name, "seed": seed}
+        request = {"op": "load", "path": self.path, "module": self.module_name, "seed": seed,
+                   "optimize_graphs": self.optimize_graphs}
         try:
             reply = self._timed_exchange(self._child, request, where, self.call_timeout)
         except LearnerFailure as failure:

@@ -76,6 +76,15 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
     }
 
 
+def _skip_graph_optimizer() -> None:
+    """Run the learner's graphs as traced: the lesson's calls are small functions run a few
+    times, which TensorFlow's graph optimizer (Grappler) costs more to optimize than to run
+    (the course's ``optimize_graphs = false``)."""
+    import tensorflow as tf
+
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+
+
 def _load(path: str, module_name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -120,6 +129,8 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
         if "seed" in request:
             seed_everything(int(request["seed"]))
         if op == "load":
+            if request.get("optimize_graphs") is False:
+                _skip_graph_optimizer()
             _state["module"] = _load(request["path"], request["module"])
             return {"ok": True, "value": None}
         if op == "run":
