@@ -477,14 +477,18 @@ worker.GraderPlugin.grade = _forged
 '''
 
 
+def _worker_with(folder: Path, sitecustomize: str) -> dict[str, str]:
+    """The environment of a worker whose Python loads ``sitecustomize`` at start-up."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(sitecustomize, encoding="utf-8")
+    path = os.environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": f"{folder}:{path}" if path else str(folder)}
+
+
 def _forger(root: Path) -> dict[str, str]:
     """The environment of a worker that runs this very grader (its version check passes) but
     forges every reply."""
-    folder = root / "forger"
-    folder.mkdir()
-    (folder / "sitecustomize.py").write_text(FORGER, encoding="utf-8")
-    path = os.environ.get("PYTHONPATH", "")
-    return {"PYTHONPATH": f"{folder}:{path}" if path else str(folder)}
+    return _worker_with(root / "forger", FORGER)
 
 
 def test_forged_replies_earn_nothing_and_are_graded_again_by_an_honest_worker(
@@ -504,12 +508,19 @@ def test_forged_replies_earn_nothing_and_are_graded_again_by_an_honest_worker(
         assert (row["status"], row["score"]) == ("grader error", 0), key
         assert row["max_score"] < 1000 and "cannot have made" in row["problem"], key
     honest_worker = {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}
-    with _cluster(tmp_path / "mixed", [forger, honest_worker]) as cluster:
+    _assert_graded_as_locally(tmp_path, classdir, [forger, honest_worker], "1,2")
+
+
+def _assert_graded_as_locally(tmp_path: Path, classdir: Path, workers: list[dict[str, str]],
+                              lessons: str) -> None:
+    """``lessons`` of the class graded on a cluster of ``workers`` give the gradebook a local
+    run gives."""
+    with _cluster(tmp_path / "mixed", workers) as cluster:
         mixed = _batch(classdir, "--out", tmp_path / "mixed-out", "--scheduler",
-                       cluster.address, "--timeout", TIMEOUT, "--lessons", "1,2")
+                       cluster.address, "--timeout", TIMEOUT, "--lessons", lessons)
     assert mixed.returncode == 0, mixed.stderr + mixed.stdout
     local = _batch(classdir, "--out", tmp_path / "local", "--jobs", "1", "--timeout", TIMEOUT,
-                   "--lessons", "1,2")
+                   "--lessons", lessons)
     assert local.returncode == 0, local.stderr
     assert _dump(tmp_path / "mixed-out" / "gradebook.db") == _dump(
         tmp_path / "local" / "gradebook.db")
@@ -535,12 +546,7 @@ cluster_worker.GraderPlugin.setup = _late
 
 def _late_worker(root: Path, seconds: float) -> dict[str, str]:
     """The environment of an honest worker that can grade only ``seconds`` after a run starts."""
-    folder = root / "late"
-    folder.mkdir()
-    (folder / "sitecustomize.py").write_text(LATE.replace("LATE_S", repr(seconds)),
-                                             encoding="utf-8")
-    path = os.environ.get("PYTHONPATH", "")
-    return {"PYTHONPATH": f"{folder}:{path}" if path else str(folder)}
+    return _worker_with(root / "late", LATE.replace("LATE_S", repr(seconds)))
 
 
 def test_a_forged_reply_waits_for_an_honest_worker_still_starting_not_for_the_forger(
@@ -548,17 +554,9 @@ def test_a_forged_reply_waits_for_an_honest_worker_still_starting_not_for_the_fo
     """The forger answers every file before the honest worker can grade: each file is graded
     again by the honest worker once it is ready (never handed back to the forger, which would
     make it a grader error), and the gradebook is the one a local run gives."""
-    students = ("alice", "bob")
-    classdir = _write_class(tmp_path / "class", students)
-    with _cluster(tmp_path / "mixed", [_forger(tmp_path), _late_worker(tmp_path, 15)]) as cluster:
-        mixed = _batch(classdir, "--out", tmp_path / "mixed-out", "--scheduler",
-                       cluster.address, "--timeout", TIMEOUT, "--lessons", "1")
-    assert mixed.returncode == 0, mixed.stderr + mixed.stdout
-    local = _batch(classdir, "--out", tmp_path / "local", "--jobs", "1", "--timeout", TIMEOUT,
-                   "--lessons", "1")
-    assert local.returncode == 0, local.stderr
-    assert _dump(tmp_path / "mixed-out" / "gradebook.db") == _dump(
-        tmp_path / "local" / "gradebook.db")
+    classdir = _write_class(tmp_path / "class", ("alice", "bob"))
+    _assert_graded_as_locally(tmp_path, classdir,
+                              [_forger(tmp_path), _late_worker(tmp_path, 15)], "1")
 
 
 HUNG = '''
@@ -581,8 +579,7 @@ def test_a_regrade_whose_only_honest_worker_left_ends_as_a_bad_reply_not_a_hang(
     that worker dies mid-grading, the run ends with the forger's bad replies as grader errors
     instead of holding the file for a worker that will not come back."""
     classdir = _write_class(tmp_path / "class", ("alice",))
-    honest = _late_worker(tmp_path, 5)
-    (Path(honest["PYTHONPATH"].split(":")[0]) / "sitecustomize.py").open("a").write(HUNG)
+    honest = _worker_with(tmp_path / "hung", LATE.replace("LATE_S", "5") + HUNG)
     with _cluster(tmp_path / "mixed", [_forger(tmp_path), honest]) as cluster:
         started = time.monotonic()
         batch = subprocess.Popen(
