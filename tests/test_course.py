@@ -141,6 +141,13 @@ def test_the_grader_version_follows_the_files_that_grade_and_only_them(tmp_path)
     (root / "course" / "lesson1_first_steps" / "notes.md").write_text("# Other notes\n")
     _lessons_of.cache_clear()
     assert version(root) == first  # the notes grade nothing
+    (root / "course" / "lesson1.md").symlink_to("lesson1_first_steps/notes.md")
+    _lessons_of.cache_clear()
+    assert version(root) == first  # nor does a link to them beside the lessons' folders
+    (root / "course" / "shared.py").write_text("SCALE = 2\n")
+    _lessons_of.cache_clear()
+    assert version(root) != first  # a file the lessons share can change a verdict
+    (root / "course" / "shared.py").unlink()
     (root / "course" / "lesson1_first_steps" / "data.csv").write_text("1,2\n")
     _lessons_of.cache_clear()
     assert version(root) != first  # a data file of the lesson can change a verdict

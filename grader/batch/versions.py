@@ -56,8 +56,10 @@ def engine_files(lessons_dir: Path, engine: Path = ENGINE) -> list[tuple[str, Pa
 
 
 def course_files(lessons_dir: Path) -> list[tuple[str, Path]]:
-    """The files the lessons share: those directly in the lessons' folder."""
-    return sorted((path.name, path) for path in lessons_dir.iterdir() if _kept(path))
+    """The files the lessons share: those directly in the lessons' folder, but prose
+    (``lessonN.md``, each a link to a lesson's notes, grades nothing)."""
+    return sorted((path.name, path) for path in lessons_dir.iterdir()
+                  if _kept(path) and path.suffix != ".md")
 
 
 def digest(*groups: tuple[str, list[tuple[str, Path]]]) -> str:
