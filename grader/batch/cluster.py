@@ -313,8 +313,9 @@ class _Regrades:
     def stranded(self, able: list[str]) -> list[Any]:
         """Regrades none of whose workers can grade any more (Dask would hold them for
         those workers forever): given up, for their jobs to wait again."""
+        able_now = set(able)
         lost = [future for future, workers in self._restricted.items()
-                if not future.done() and not workers & set(able)]
+                if not future.done() and not workers & able_now]
         for future in lost:
             del self._restricted[future]
             self._abandoned.add(future)

@@ -39,11 +39,6 @@ def seed_everything(seed: int) -> None:
         _state["deterministic"] = True
 
 
-def random_ops_made() -> bool:
-    """Whether this process has made a stateful random op (its next seed clears the cache)."""
-    return bool(_state["random_ops_made"])
-
-
 def _watch_random_ops() -> None:
     """Note the first stateful random op (see the module's docstring), once per process."""
     if _state["watching"]:

@@ -246,6 +246,7 @@ def _zygote_main(fd: int, device: str, parent: int) -> None:
         for name in PRELOAD:
             importlib.import_module(name)
         _preload_lazy_imports()
+        _warm_op_registry()
         _preload_probes()
     except BaseException as exc:
         wire.send_message(sock, {"error": f"{type(exc).__name__}: {exc}"})
@@ -300,7 +301,6 @@ def _preload_lazy_imports() -> None:
     for name in (*LAZY_IMPORTS, *transformations):
         with contextlib.suppress(Exception):  # absent from this TensorFlow: imported if used
             importlib.import_module(name)
-    _warm_op_registry()
 
 
 def _warm_op_registry() -> None:
